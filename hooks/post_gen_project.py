@@ -1,0 +1,132 @@
+"""Shape the generated project after cookiecutter wrote it (stdlib only, offline).
+
+Removes every file an answer excluded, writes a git-ignored ``.env`` with a
+fresh ``SECRET_KEY`` (never a tracked file, so regenerating with cruft gives
+clean diffs), and prints the next steps. The answers arrive as data (JSON in
+a raw string), never pasted into Python source. Paths follow the
+conventions in CONTRIBUTING.md: a transport's files are found by name, so a
+new file of a transport only needs the right name to be pruned with it.
+"""
+
+import json
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+SOCKETIO_PATHS = (
+    "realtime/transports/socketio",
+    "realtime/management/commands/rungevent.py",
+    "realtime/templatetags/socketio.py",
+    "realtime/static/realtime/socket.io*",
+    "realtime/static/realtime/realtime-socketio.js",
+    "realtime/testing/socketio.py",
+    "realtime/tests/test_socketio*.py",
+    "realtime/tests/seedapp",
+)
+SOCKJS_PATHS = (
+    "realtime/transports/sockjs",
+    "realtime/management/commands/runsocket.py",
+    "realtime/static/realtime/sockjs*",
+    "realtime/static/realtime/realtime-sockjs.js",
+    "realtime/testing/sockjs.py",
+    "realtime/tests/test_sockjs*.py",
+    "realtime/tests/testapp/plain_sockjs.py",
+)
+# Tests of what needs both transports at once (Socket.IO and SockJS clients together).
+BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_redis_both_*.py")
+REDIS_PATHS = (
+    "realtime/bus/redis.py",
+    "realtime/tests/test_redis*.py",
+    "chat/tests/test_redis*.py",
+)
+
+
+def remove(root, *patterns):
+    """Delete every file or directory matching the glob patterns under ``root``."""
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def prune_transports(root, transport):
+    if transport not in ("both", "socketio"):
+        remove(root, *SOCKETIO_PATHS)
+    if transport not in ("both", "sockjs"):
+        remove(root, *SOCKJS_PATHS)
+    if transport != "both":
+        remove(root, *BOTH_PATHS)
+
+
+def prune_redis(root, redis):
+    if redis == "none":
+        remove(root, *REDIS_PATHS)
+    if redis != "supervised":
+        remove(root, "deploy/redis.conf")
+
+
+def prune_examples(root, answers):
+    if not answers["include_chat_example"]:
+        remove(root, "chat")
+    if not answers["include_pingpong_example"]:
+        remove(root, "pingpong")
+
+
+def prune_deploy(root, answers):
+    if not answers["use_supervisor"]:
+        remove(root, "deploy/supervisor.conf", "deploy/run")
+    if not answers["use_haproxy"]:
+        remove(root, "deploy/haproxy.cfg")
+    deploy = root / "deploy"
+    if deploy.is_dir() and not any(deploy.iterdir()):
+        deploy.rmdir()
+
+
+def prune_caches(root):
+    """Bytecode a developer's run of the template left behind is not part of the project."""
+    remove(root, "**/__pycache__", "**/.pytest_cache", "**/.ruff_cache")
+
+
+def secret_key():
+    """64 URL-safe characters: nothing a shell, supervisor or a .env parser would interpret."""
+    return secrets.token_urlsafe(48)
+
+
+def write_dotenv(root):
+    """A local-development ``.env`` (git-ignored); production sets its own values."""
+    (root / ".env").write_text(
+        "# Local development settings, read by settings.py (real environment variables win).\n"
+        "# Not committed (.gitignore): see .env.example for every variable.\n"
+        f"SECRET_KEY={secret_key()}\n"
+        "DEBUG=true\n",
+        encoding="utf-8",
+    )
+
+
+def next_steps(root, answers):
+    print(
+        f"\nCreated {answers['project_name']} in {root}\n\n"
+        "Next steps:\n"
+        f"  cd {root.name}\n"
+        "  make run     # venv, install, migrate, then serve http://127.0.0.1:8000/\n"
+        "  make test    # the project's tests\n\n"
+        "Settings are read from .env (local, not committed) and the environment: see .env.example.\n"
+    )
+
+
+def main(answers, root):
+    prune_transports(root, answers["transport"])
+    prune_redis(root, answers["redis"])
+    prune_examples(root, answers)
+    prune_deploy(root, answers)
+    prune_caches(root)
+    write_dotenv(root)
+    next_steps(root, answers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(r'''{{ cookiecutter | tojson }}'''), Path.cwd()))

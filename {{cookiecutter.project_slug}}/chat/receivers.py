@@ -1,0 +1,82 @@
+"""The chat's socket events (core endpoint ``/``, any transport).
+
+=================  =========================================  ==================
+client emits       with                                        ack
+=================  =========================================  ==================
+``chat:join``      ``{room, nickname, after, have, previous}`` ``{ok, room, nickname, members, messages, skipped}``
+``chat:message``   ``{room, text}``                            ``{ok, id}``
+``chat:leave``     ``{room}``                                  ``{ok}``
+=================  =========================================  ==================
+
+Every refusal is ``{error: code, message}``: in the ack when the client
+asked for one, else as a ``chat:error`` event, so a raw client that skips
+the page still hears why. The server emits ``chat:message`` (a stored
+message, to the whole room, sender included: its id orders the log) and
+``chat:presence`` (``{event: joined|left, nickname, members}``).
+"""
+
+import logging
+
+from django.dispatch import receiver
+
+import realtime
+from chat import services
+from chat.models import Room
+from chat.services import ChatError
+from realtime.signals import socket_client_event_by_type as on
+from realtime.signals import socket_left_room
+
+logger = logging.getLogger("realtime.chat")
+
+
+def _payload(event):
+    return event.data if isinstance(event.data, dict) else {}
+
+
+def _refuse(sender, event, error):
+    logger.info("chat: %s refused for %s: %s", event.name, sender.sid, error.code)
+    if not event.acknowledgeable():
+        sender.emit("chat:error", error.as_dict())
+    return error.as_dict()
+
+
+@receiver(on["chat:join"])
+def join(sender, request, event, **kwargs):
+    data = _payload(event)
+    try:
+        return services.enter(
+            sender, data.get("room"), data.get("nickname"), data.get("after"), data.get("have"), data.get("previous")
+        )
+    except ChatError as error:
+        return _refuse(sender, event, error)
+
+
+@receiver(on["chat:message"])
+def message(sender, request, event, **kwargs):
+    data = _payload(event)
+    try:
+        stored = services.say(sender, data.get("room"), data.get("text"))
+    except ChatError as error:
+        return _refuse(sender, event, error)
+    return {"ok": True, "id": stored.id}
+
+
+@receiver(on["chat:leave"])
+def leave(sender, request, event, **kwargs):
+    room = _payload(event).get("room")
+    if isinstance(room, str):
+        sender.leave(f"chat:{room}")
+    return {"ok": True}
+
+
+@receiver(socket_left_room)
+def left(sender, request, room, **kwargs):
+    """Leaving, or disconnecting while in a room: tell the others."""
+    if not room.startswith("chat:"):
+        return
+    chat_room = Room(name=room[len("chat:") :])
+    realtime.emit(
+        "chat:presence",
+        {"event": "left", "nickname": getattr(sender, "nickname", None), "members": services.members(chat_room)},
+        room=room,
+    )

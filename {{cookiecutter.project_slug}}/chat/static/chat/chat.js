@@ -1,0 +1,190 @@
+/* The chat page, over Realtime.connect() (Socket.IO or SockJS: same code).
+ *
+ * Safety: every piece of user data goes into the page with textContent,
+ * never innerHTML, so "<img src=x onerror=...>" is shown, not run.
+ *
+ * No message lost across a reconnect: we remember the id of the last
+ * message we saw and send it when we (re)join, with the ids of our recent
+ * messages (one can overtake another: each socket process delivers its own
+ * first); the server answers with everything after it and whatever it
+ * finds missing among the recent ones, from the database. Messages are kept sorted by id
+ * and de-duplicated by id, so a message that arrives both live and in the
+ * replay shows once, in its place.
+ */
+(function () {
+  'use strict';
+
+  var config = JSON.parse(document.getElementById('chat-config').textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var log = $('messages'), status = $('status'), errorBox = $('error');
+  var composer = $('composer'), input = $('text'), nickForm = $('nick'), nickInput = $('nickname');
+
+  var state = {
+    lastId: null,        // highest message id seen
+    sid: null,           // our connection's id at the last join (its ghost must not hold our nickname)
+    seen: {},            // id -> true
+    joined: false,       // joined on the current connection
+    joining: false,
+    nickname: config.user || localStorage.getItem('chat.nickname') || '',
+    outbox: []           // typed while not joined: sent after the next join
+  };
+
+  var conn = Realtime.connect({transport: config.transport});
+  window.chat = {conn: conn, state: state};  // for the console and the browser tests
+
+  // -- rendering (text only) ---------------------------------------------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 40; }
+
+  function addMessage(m) {
+    if (!m || typeof m.id !== 'number' || state.seen[m.id]) return;
+    state.seen[m.id] = true;
+    if (state.lastId === null || m.id > state.lastId) state.lastId = m.id;
+    var stick = atBottom();
+    var li = el('li', 'msg' + (m.kind === 'system' ? ' system' : '') + (m.nickname && m.nickname === state.nickname ? ' mine' : ''));
+    li.dataset.id = m.id;
+    var head = el('span', 'nickname', m.kind === 'system' ? 'announcement' : m.nickname);
+    var when = new Date(m.at);
+    if (!isNaN(when)) head.appendChild(el('span', 'time', when.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})));
+    li.appendChild(head);
+    li.appendChild(el('span', 'text', m.text));
+    // Keep id order: walk back past messages with a larger id.
+    var before = null, node = log.lastElementChild;
+    while (node && (!node.dataset.id || Number(node.dataset.id) > m.id)) {
+      if (node.dataset.id) before = node;
+      node = node.previousElementSibling;
+    }
+    log.insertBefore(li, before);
+    if (stick) log.scrollTop = log.scrollHeight;
+  }
+
+  function notice(text) {
+    var stick = atBottom();
+    log.appendChild(el('li', 'notice', text));
+    if (stick) log.scrollTop = log.scrollHeight;
+  }
+
+  function showMembers(members) {
+    var list = $('members');
+    list.textContent = '';
+    (members || []).forEach(function (m) {
+      var li = el('li', null);
+      li.appendChild(el('span', 'name', m.nickname));
+      li.appendChild(el('span', 'transport', m.transport || ''));
+      list.appendChild(li);
+    });
+    $('count').textContent = String((members || []).length);
+  }
+
+  function showError(err) {
+    var text = err && (err.message || err.error) || String(err);
+    errorBox.textContent = text;
+    errorBox.hidden = false;
+    clearTimeout(showError.timer);
+    showError.timer = setTimeout(function () { errorBox.hidden = true; }, 6000);
+  }
+
+  function setStatus(state_, text) {
+    status.dataset.state = state_;
+    status.textContent = text;
+  }
+
+  function setReady(ready) {
+    input.disabled = !ready;
+    composer.querySelector('button').disabled = !ready;
+    if (ready) input.focus();
+  }
+
+  // -- joining -------------------------------------------------------------
+  function askNickname() {
+    nickForm.hidden = false;
+    nickInput.value = state.nickname;
+    nickInput.focus();
+  }
+
+  function join() {
+    if (state.joined || state.joining || !conn.connected) return;
+    if (!config.user && !state.nickname) { askNickname(); return; }
+    state.joining = true;
+    var have = Object.keys(state.seen).map(Number).sort(function (a, b) { return b - a; }).slice(0, 100);
+    var payload = {room: config.room, nickname: state.nickname, after: state.lastId, have: have, previous: state.sid};
+    conn.emit('chat:join', payload, function (err, res) {
+      state.joining = false;
+      if (err) { showError(err); return; }
+      if (!res || res.error) {
+        showError(res);
+        if (res && (res.error === 'nickname_taken' || res.error === 'bad_nickname')) askNickname();
+        return;
+      }
+      state.joined = true;
+      state.sid = conn.id || null;
+      state.nickname = res.nickname;
+      if (!config.user) localStorage.setItem('chat.nickname', res.nickname);
+      nickForm.hidden = true;
+      if (res.skipped) notice(res.skipped + ' older messages were skipped');
+      res.messages.forEach(addMessage);
+      showMembers(res.members);
+      setReady(true);
+      flush();
+    });
+  }
+
+  nickForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    state.nickname = nickInput.value.trim();
+    join();
+  });
+
+  // -- sending ---------------------------------------------------------------
+  function send(text) {
+    conn.emit('chat:message', {room: config.room, text: text}, function (err, res) {
+      if (err) showError(err);
+      else if (res && res.error) showError(res);
+    });
+  }
+
+  function flush() {
+    while (state.joined && state.outbox.length) send(state.outbox.shift());
+  }
+
+  composer.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    if (text.length > config.maxLength) {  // a courtesy: the server enforces it
+      showError({message: 'Messages are limited to ' + config.maxLength + ' characters.'});
+      return;
+    }
+    input.value = '';
+    if (state.joined) send(text);
+    else state.outbox.push(text);
+  });
+
+  // -- the connection ----------------------------------------------------------
+  function connected() {
+    setStatus('connected', 'connected');
+    join();
+  }
+  conn.on('connect', connected);
+  conn.on('reconnect', connected);
+  conn.on('disconnect', function () {
+    state.joined = false;
+    state.joining = false;
+    setStatus('reconnecting', 'reconnecting');
+  });
+  conn.on('error', function (err) { showError(err); });
+  conn.on('chat:message', addMessage);
+  conn.on('chat:error', showError);
+  conn.on('chat:presence', function (p) {
+    if (!p) return;
+    showMembers(p.members);
+    if (p.nickname && p.nickname !== state.nickname) notice(p.nickname + (p.event === 'left' ? ' left' : ' joined'));
+  });
+  if (conn.connected) connected();
+})();

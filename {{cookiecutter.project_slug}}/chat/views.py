@@ -1,0 +1,59 @@
+"""The chat's pages. Everything live happens over the socket (``receivers``);
+these only render the room list and the room page."""
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from chat import conf
+from chat.forms import RoomForm
+from chat.models import Room
+
+
+def transports():
+    return list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio"]))
+
+
+def rooms(request):
+    """List rooms; POST creates one (validated name) and goes there."""
+    form = RoomForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        room = form.save(commit=False)
+        room.created_by = request.user if request.user.is_authenticated else None
+        room.save()
+        return redirect(room)
+    return render(request, "chat/rooms.html", {"rooms": Room.objects.all(), "form": form})
+
+
+def room(request, name):
+    room = get_object_or_404(Room, name=name)
+    if room.private and not request.user.is_authenticated:
+        # The page is only a courtesy: the join handler refuses anonymous sockets too.
+        return render(request, "chat/private.html", {"room": room, "login_url": login_url(request)}, status=403)
+    available = transports()
+    transport = request.GET.get("transport")
+    if transport not in available:
+        transport = available[0]
+    config = {
+        "room": room.name,
+        "transport": transport,
+        "user": request.user.get_username() if request.user.is_authenticated else None,
+        "maxLength": conf.max_message_length(),
+    }
+    return render(
+        request,
+        "chat/room.html",
+        {"room": room, "config": config, "transport": transport, "transports": available if len(available) > 1 else []},
+    )
+
+
+def login_url(request):
+    """The project's login page if it has one, else the admin's."""
+    url = settings.LOGIN_URL
+    if url == "/accounts/login/":
+        try:
+            url = reverse("admin:login")
+        except NoReverseMatch:
+            pass
+    return f"{url}?{REDIRECT_FIELD_NAME}={request.get_full_path()}"

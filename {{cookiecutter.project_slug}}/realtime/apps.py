@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+
+class RealtimeConfig(AppConfig):
+    name = "realtime"
+    verbose_name = "Realtime"
+
+    def ready(self):
+        checks.register(check_settings, "realtime")
+        # Client-signal URLs are endpoints of every transport: import their
+        # classes (so listen/broadcast declarations run) and register them in
+        # every process. A bad setting is reported by the check and at start.
+        from realtime import clientsignal
+
+        try:
+            clientsignal.setup()
+        except ImproperlyConfigured:
+            pass
+
+
+def check_settings(app_configs=None, **kwargs):
+    """``manage.py check`` reports a bad realtime setting the way start-up would."""
+    from realtime import clientsignal, conf
+
+    try:
+        conf.check_all()
+        clientsignal.setup()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="realtime.E001")]
+    return []

@@ -1,0 +1,11 @@
+"""The embedded default: one process, no server to run.
+
+Everything published is delivered to this process's sockets and nowhere
+else, which is all a single ``rungevent``/``runsocket`` process needs.
+"""
+
+from realtime.bus.base import Bus
+
+
+class MemoryBus(Bus):
+    pass

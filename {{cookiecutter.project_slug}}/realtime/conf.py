@@ -1,0 +1,121 @@
+"""Settings of the realtime app, with their defaults and their checks.
+
+Every setting is optional. A bad value raises ``ImproperlyConfigured``
+naming the setting and how to fix it, at start-up rather than at the first
+message.
+
+=================================  ===========================================
+``REALTIME_BUS_BACKEND``           dotted path of the bus class; unset: the
+                                   in-memory bus (one process).
+``REALTIME_CHANNEL_PREFIX``        prefix of the bus's keys and channels
+                                   (``"realtime"``); alias
+                                   ``CLIENTSIGNAL_BACKEND_OPTIONS
+                                   ["CHANNEL_PREFIX"]``.
+``REALTIME_SOCKETIO_PATH``         Socket.IO URL path (``"socket.io"``).
+``REALTIME_SOCKJS_PREFIX``         core SockJS endpoint (``"/sockjs"``).
+``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect; default:
+                                   hosts in ``ALLOWED_HOSTS`` (any scheme or
+                                   port) and ``CSRF_TRUSTED_ORIGINS``.
+``REALTIME_MAX_MESSAGE_BYTES``     largest frame a client may send (65536).
+``REALTIME_PING_INTERVAL``         seconds between pings (25; at least 1).
+``REALTIME_PING_TIMEOUT``          seconds to wait for a pong (20).
+``REALTIME_PRESENCE_TTL``          seconds before a dead process's members
+                                   leave presence (15).
+=================================  ===========================================
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+DEFAULTS = {
+    "REALTIME_CHANNEL_PREFIX": "realtime",
+    "REALTIME_SOCKETIO_PATH": "socket.io",
+    "REALTIME_SOCKJS_PREFIX": "/sockjs",
+    "REALTIME_ALLOWED_ORIGINS": None,
+    "REALTIME_MAX_MESSAGE_BYTES": 64 * 1024,
+    "REALTIME_PING_INTERVAL": 25,
+    "REALTIME_PING_TIMEOUT": 20,
+    "REALTIME_PRESENCE_TTL": 15,
+    "REALTIME_BUS_BACKEND": None,
+}
+
+
+def get(name):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def _number(name, minimum, fix):
+    value = get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ImproperlyConfigured(f"{name} must be a number >= {minimum} (got {value!r}); {fix}")
+    return value
+
+
+def max_message_bytes():
+    return int(_number("REALTIME_MAX_MESSAGE_BYTES", 128, "set it in bytes, e.g. 65536."))
+
+
+def ping_interval():
+    # python-engineio truncates sub-second intervals to 0, and clients then drop.
+    return _number("REALTIME_PING_INTERVAL", 1, "python-engineio cannot advertise sub-second intervals.")
+
+
+def ping_timeout():
+    return _number("REALTIME_PING_TIMEOUT", 1, "set it in seconds, e.g. 20.")
+
+
+def presence_ttl():
+    return _number("REALTIME_PRESENCE_TTL", 2, "set it in seconds, e.g. 15.")
+
+
+def socketio_path():
+    path = get("REALTIME_SOCKETIO_PATH")
+    if not isinstance(path, str) or not path.strip("/"):
+        raise ImproperlyConfigured("REALTIME_SOCKETIO_PATH must be a path such as 'socket.io'.")
+    return path.strip("/")
+
+
+def sockjs_prefix():
+    prefix = get("REALTIME_SOCKJS_PREFIX")
+    if not isinstance(prefix, str) or not prefix.startswith("/") or prefix == "/":
+        raise ImproperlyConfigured("REALTIME_SOCKJS_PREFIX must be a path such as '/sockjs'.")
+    return prefix.rstrip("/")
+
+
+def channel_prefix():
+    options = getattr(settings, "CLIENTSIGNAL_BACKEND_OPTIONS", None) or {}
+    prefix = getattr(settings, "REALTIME_CHANNEL_PREFIX", None) or options.get("CHANNEL_PREFIX") or "realtime"
+    if not isinstance(prefix, str) or any(c.isspace() for c in prefix):
+        raise ImproperlyConfigured("REALTIME_CHANNEL_PREFIX must be a string without spaces.")
+    return prefix
+
+
+def bus_backend():
+    """The bus class named by ``REALTIME_BUS_BACKEND``, or None for the memory bus."""
+    path = get("REALTIME_BUS_BACKEND")
+    if not path:
+        return None
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"REALTIME_BUS_BACKEND {path!r} cannot be imported ({exc}); fix the path or unset it."
+        ) from None
+
+
+def check_all():
+    """Validate every setting (called at server start)."""
+    max_message_bytes()
+    ping_interval()
+    ping_timeout()
+    presence_ttl()
+    socketio_path()
+    sockjs_prefix()
+    channel_prefix()
+    backend = bus_backend()
+    if backend is not None and hasattr(backend, "check_settings"):
+        backend.check_settings()
+    from realtime import origins
+
+    origins.allowed_origins()

@@ -1,0 +1,122 @@
+"""One transport-neutral object per connection.
+
+A transport (``realtime.transports.socketio`` or ``.sockjs``) subclasses
+:class:`Socket` and implements the four ``_write_*``/``_close`` methods; the
+rest (rooms, broadcasts, the seed's API) lives here once for both.
+"""
+
+import itertools
+
+from realtime import bus, registry, signals
+from realtime.envelope import Envelope
+
+#: The endpoint the core API (signals, rooms, chat) lives on. Client-signal
+#: connections live on endpoints of their own (their URL, e.g. ``/simple``).
+DEFAULT_ENDPOINT = "/"
+
+
+class SessionInfo:
+    """``socket.session.session_id``: the seed's name for the socket id.
+
+    The Django session is ``socket.request.session``.
+    """
+
+    __slots__ = ("session_id",)
+
+    def __init__(self, session_id):
+        self.session_id = session_id
+
+    def __repr__(self):
+        return f"<SessionInfo {self.session_id}>"
+
+
+_counter = itertools.count(1)
+
+
+class Socket:
+    """A connected client, whichever transport it came by.
+
+    ``sid``        unique id of this connection (across processes).
+    ``request``    a Django ``HttpRequest`` with ``session`` and ``user``.
+    ``transport``  ``'socketio'`` or ``'sockjs'``.
+    ``endpoint``   ``'/'`` for the core endpoint, else a client-signal URL.
+    ``rooms``      the rooms this socket is in (a frozenset).
+    """
+
+    transport = None
+
+    def __init__(self, sid, request, endpoint=DEFAULT_ENDPOINT):
+        self.sid = sid
+        self.request = request
+        self.endpoint = endpoint
+        self.session = SessionInfo(sid)
+        self.connected = False
+        self._rooms = set()
+        self._order = next(_counter)
+
+    # -- sending to this client -------------------------------------------
+    def send(self, message):
+        """Send a plain message to this client (JSON-encoded if not a str)."""
+        self._write_message(message)
+
+    def emit(self, event, *args, callback=None):
+        """Emit ``event`` with ``args`` to this client.
+
+        ``callback(*ack_args)`` is called when the client acknowledges.
+        """
+        self._write_event(event, args, callback)
+
+    # -- sending to others ------------------------------------------------
+    def broadcast_send(self, message, room=None):
+        """Send to every client on this endpoint (or ``room``) but this one."""
+        bus.publish(Envelope.for_message(message, endpoint=self.endpoint, room=room, skip=self.sid))
+
+    def broadcast_emit(self, event, *args, room=None):
+        """Emit to every client on this endpoint (or ``room``) but this one."""
+        bus.publish(Envelope.for_event(event, args, endpoint=self.endpoint, room=room, skip=self.sid))
+
+    # -- rooms -------------------------------------------------------------
+    @property
+    def rooms(self):
+        return frozenset(self._rooms)
+
+    def join(self, room):
+        """Join ``room``; emits to the room reach this socket from any process."""
+        if not isinstance(room, str) or not room:
+            raise ValueError("a room name is a non-empty string")
+        if room in self._rooms:
+            return
+        self._rooms.add(room)
+        registry.connected_sockets._join(self, room)
+        bus.get_bus().joined(self, room)
+        signals.socket_joined_room.send(sender=self, request=self.request, room=room)
+
+    def leave(self, room):
+        """Leave ``room`` (no error if not in it)."""
+        if room not in self._rooms:
+            return
+        self._rooms.discard(room)
+        registry.connected_sockets._leave(self, room)
+        bus.get_bus().left(self, room)
+        signals.socket_left_room.send(sender=self, request=self.request, room=room)
+
+    def disconnect(self):
+        """Close the connection from the server side."""
+        self._close()
+
+    # -- what a transport implements ------------------------------------
+    def _write_message(self, message):
+        raise NotImplementedError
+
+    def _write_event(self, event, args, callback):
+        raise NotImplementedError
+
+    def _close(self):
+        raise NotImplementedError
+
+    @property
+    def user(self):
+        return getattr(self.request, "user", None)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.sid} {self.transport} {self.endpoint}>"

@@ -1,0 +1,61 @@
+/* Realtime: one browser API over Socket.IO and SockJS.
+ *
+ *   {% load realtime %}{% realtime_client_script %}   (in the page's template)
+ *
+ *   var conn = Realtime.connect();                      // first transport the project serves
+ *   var conn = Realtime.connect({transport: 'sockjs', endpoint: '/', ackTimeout: 10000});
+ *
+ *   conn.on('connect', function () {});                 // also: disconnect, reconnect, error
+ *   conn.on('chat', function (data, ack) {});           // ack is passed if the server asked for one
+ *   conn.emit('chat', {text: 'hi'}, function (err, reply) {
+ *     // err is null, or Error('ack timeout') after ackTimeout ms
+ *   });
+ *   conn.send('plain message');                         // the server's socket_client_message
+ *   conn.off('chat', handler); conn.close();
+ *   conn.connected; conn.id;                            // id is the server's socket.sid
+ *
+ * Every connection reconnects by itself with backoff, and queues what is
+ * emitted or sent while disconnected until it is connected again. 'error'
+ * gets the server's 'error' events (e.g. {error: 'unknown_event', ...}) and
+ * refusals (an Error whose message is the reason the server gave).
+ *
+ * Each transport lives in its own file and registers itself in
+ * Realtime.transports (realtime-socketio.js, realtime-sockjs.js);
+ * {% realtime_client_script %} loads those of the project's transports and
+ * a JSON element (#realtime-config) read below into Realtime.config:
+ *   {transports: ['socketio', 'sockjs'], socketioPath: '/socket.io',
+ *    socketioUrl: '' (page origin) or 'http://host:port', sockjsUrl: '/sockjs'}
+ */
+(function (root) {
+  'use strict';
+
+  var Realtime = root.Realtime = root.Realtime || {};
+  Realtime.transports = Realtime.transports || {};
+
+  function readConfig() {
+    var node = root.document && root.document.getElementById('realtime-config');
+    if (!node) return {};
+    try {
+      return JSON.parse(node.textContent) || {};
+    } catch (e) {
+      if (root.console) root.console.error('Realtime: #realtime-config is not JSON', e);
+      return {};
+    }
+  }
+
+  if (!Realtime.config) Realtime.config = readConfig();
+
+  /* Open a connection; options.transport picks the transport ('socketio' or
+   * 'sockjs'), by default the first of Realtime.config.transports. */
+  Realtime.connect = function (options) {
+    options = options || {};
+    var served = Realtime.config.transports || [];
+    var name = options.transport || served[0] || Object.keys(Realtime.transports)[0];
+    var transport = Realtime.transports[name];
+    if (typeof transport !== 'function') {
+      throw new Error('Realtime: transport ' + JSON.stringify(name) + ' is not loaded; the project serves ' +
+        JSON.stringify(served) + ' (REALTIME_TRANSPORTS) and {% realtime_client_script %} loads them');
+    }
+    return transport(options);
+  };
+})(window);

@@ -1,0 +1,74 @@
+"""Headless Chromium for browser tests: Playwright driving the system's browser.
+
+Playwright's own browser download is not needed (and cannot work on machines
+without internet): Debian's ``chromium`` package is used, or the path in
+``CHROMIUM``. A missing browser is an error, never a skip::
+
+    from realtime.testing.browser import chromium
+
+    def test_page(live_server):
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(live_server.url + "/chat/")
+"""
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+#: Headless Chromium as root on a machine with a closed network: no sandbox, no
+#: GPU, and none of the background requests that would be refused.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path():
+    """``CHROMIUM``, or the ``chromium`` on PATH; raises if there is none."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("no chromium found: install Debian's chromium package or set CHROMIUM=/path/to/it")
+    return path
+
+
+def launch(playwright):
+    """A Chromium browser from a running ``sync_playwright()``."""
+    return playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
+
+
+@contextlib.contextmanager
+def chromium():
+    """Start Playwright and Chromium for the block; both are closed after it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def artifacts_dir():
+    """Where browser tests leave screenshots for a person to look at.
+
+    ``REALTIME_ARTIFACTS_DIR``, or ``artifacts/`` in the project (git-ignored).
+    """
+    from django.conf import settings
+
+    path = Path(os.environ.get("REALTIME_ARTIFACTS_DIR") or Path(settings.BASE_DIR) / "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def screenshot(page, name):
+    """Save what ``page`` shows as ``<artifacts>/<name>.png``; returns the path."""
+    path = artifacts_dir() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,166 @@
+"""``LiveServer``: a real socket server in a child process, for tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+
+def free_port():
+    """A TCP port nobody listens on right now (on 127.0.0.1)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _project_root():
+    return Path(settings.BASE_DIR)
+
+
+class LiveServer:
+    """Run ``manage.py <command>`` on a free port until the ``with`` block ends.
+
+    ``command``    ``"rungevent"`` or ``"runsocket"`` (or any command taking the
+                   address the same way: ``addr_args`` builds its arguments).
+    ``env``        extra environment (settings are read from the environment).
+    ``settings``   a settings module for the child; by default the project's,
+                   plus ``extra_apps`` (e.g. a test app with receivers).
+    ``database``   an SQLite file shared with the test (created and migrated);
+                   by default a fresh one in a temporary directory.
+
+    ``url`` is ``http://127.0.0.1:<port>``; ``log()`` returns what the server
+    printed, for assertions on log lines.
+    """
+
+    def __init__(self, command="rungevent", *, args=(), env=None, extra_apps=(), database=None, port=None, timeout=20):
+        self.command = command
+        self.args = list(args)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.timeout = timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="realtime-live-")
+        self.database = database or os.path.join(self._tmp.name, "db.sqlite3")
+        self.env = dict(os.environ)
+        self.env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "realtime.testing.settings",
+                "REALTIME_TEST_BASE_SETTINGS": os.environ.get("DJANGO_SETTINGS_MODULE", ""),
+                "REALTIME_TEST_EXTRA_APPS": ",".join(extra_apps),
+                "DATABASE_URL": f"sqlite:///{self.database}",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        self.env.update(env or {})
+        self._log_path = os.path.join(self._tmp.name, "server.log")
+        self.process = None
+
+    # -- lifecycle --------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def addr_args(self):
+        if self.command == "runsocket":
+            return ["--port", str(self.port), "--address", "127.0.0.1"]
+        return [f"127.0.0.1:{self.port}"]
+
+    def manage(self, *args, check=True, capture=True):
+        """Run another ``manage.py`` command with the server's settings and database."""
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=_project_root(),
+            env=self.env,
+            check=check,
+            capture_output=capture,
+            text=True,
+            timeout=120,
+        )
+
+    def start(self):
+        if not os.path.exists(self.database):
+            self.manage("migrate", "--noinput")
+        self._log = open(self._log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", self.command, *self.addr_args(), *self.args],
+            cwd=_project_root(),
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+        return self
+
+    def wait_ready(self):
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command} exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.command} did not answer /healthz in {self.timeout}s:\n{self.log()}")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def restart(self):
+        """Stop and start again on the same port and database (clients reconnect)."""
+        self.stop()
+        self.start()
+
+    def kill(self):
+        """SIGKILL the server, as a crash would."""
+        self.stop(signal.SIGKILL)
+
+    def log(self):
+        try:
+            return Path(self._log_path).read_text(errors="replace")
+        except OSError:
+            return ""
+
+    # -- users --------------------------------------------------------------------
+    def login(self, username, password="pw", **fields):
+        """Create (or reuse) a user and a logged-in session; returns the cookie dict."""
+        script = (
+            "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
+            "from django.conf import settings\n"
+            "from importlib import import_module\n"
+            "import json, sys\n"
+            "a = json.loads(sys.argv[-1])\n"
+            "U = get_user_model()\n"
+            "u, _ = U.objects.get_or_create(username=a['username'], defaults=a['fields'])\n"
+            "u.set_password(a['password']); u.save()\n"
+            "s = import_module(settings.SESSION_ENGINE).SessionStore()\n"
+            "s[SESSION_KEY] = str(u.pk)\n"
+            "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+            "s[HASH_SESSION_KEY] = u.get_session_auth_hash()\n"
+            "s.save()\n"
+            "print(json.dumps({settings.SESSION_COOKIE_NAME: s.session_key}))\n"
+        )
+        import json
+
+        payload = json.dumps({"username": username, "password": password, "fields": fields})
+        result = self.manage("shell", "-c", script.replace("sys.argv[-1]", repr(payload)))
+        return json.loads(result.stdout.strip().splitlines()[-1])

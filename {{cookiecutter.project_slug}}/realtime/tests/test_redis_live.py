@@ -1,0 +1,376 @@
+"""The Redis bus end to end: real ``rungevent`` and ``runsocket`` processes.
+
+What the issue asks, seen from real clients over the real wire:
+
+1. two Socket.IO and two SockJS processes: an emit to a room from a client of
+   either transport, and ``realtime.emit`` from a plain ``manage.py shell``
+   process, reach exactly the room's clients on all four processes, once each;
+2. presence lists members across processes, and a SIGKILLed process's
+   members leave presence within ``REALTIME_PRESENCE_TTL``;
+3. Redis restarts during the test: no socket process exits, local delivery
+   goes on, cross-process delivery resumes (and the test prints how many
+   messages were sent during the gap); the URL has a password and a db number;
+5. 200 clients on one process of each transport: the number of Redis
+   connections (``CLIENT LIST``) does not change.
+
+A project generated with one transport runs the half that applies to it.
+"""
+
+import json
+import time
+import uuid
+
+import pytest
+import redis
+import websocket
+from django.conf import settings
+from realtime.testing import LiveServer
+from realtime.tests.test_redis_bus import RedisServer, delete_prefix, shared_redis_url, unique_prefix
+from realtime.tests.test_redis_signals import SIGNAL_URL
+
+TEST_APPS = ["realtime.tests.testapp"]
+TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio", "sockjs"]))
+COMMANDS = {"socketio": "rungevent", "sockjs": "runsocket"}
+TTL = 3  # seconds: the presence bound the servers of these tests run with
+
+
+def client_for(server, transport):
+    if transport == "socketio":
+        from realtime.testing import SocketIOTestClient
+
+        return SocketIOTestClient(server.url, timeout=10)
+    from realtime.testing import SockJSTestClient
+
+    return SockJSTestClient(server.url + "/sockjs", timeout=10)
+
+
+class Cluster:
+    """``per_transport`` socket processes of each transport on one Redis and one prefix."""
+
+    def __init__(self, url, per_transport=2, prefix=None):
+        self.url = url
+        self.prefix = prefix or unique_prefix()
+        self.redis = redis.Redis.from_url(url)
+        self.servers = []
+        self.env = {
+            "REDIS_URL": url,
+            "REALTIME_CHANNEL_PREFIX": self.prefix,
+            "REALTIME_TEST_SETTINGS": json.dumps(
+                {
+                    "REALTIME_PRESENCE_TTL": TTL,
+                    "CLIENTSIGNAL_CONNECTIONS": {
+                        **getattr(settings, "CLIENTSIGNAL_CONNECTIONS", {}),
+                        SIGNAL_URL: "realtime.tests.test_redis_signals.BusSignalConnection",
+                    },
+                }
+            ),
+        }
+        database = None
+        try:
+            for transport in TRANSPORTS:
+                for _ in range(per_transport):
+                    server = LiveServer(COMMANDS[transport], extra_apps=TEST_APPS, env=self.env, database=database)
+                    server.transport = transport
+                    server.start()
+                    database = server.database  # migrated once, shared
+                    self.servers.append(server)
+            self.wait_subscribed()
+        except Exception:
+            self.stop()
+            raise
+
+    def wait_subscribed(self, timeout=20):
+        """Every process has reported over Redis (it does once subscribed)."""
+        deadline = time.monotonic() + timeout
+        while len(self.processes()) < len([s for s in self.servers if s.process.poll() is None]):
+            assert time.monotonic() < deadline, f"not every process subscribed: {self.processes()}"
+            time.sleep(0.1)
+
+    def processes(self):
+        return {k.decode(): json.loads(v) for k, v in self.redis.hgetall(f"{self.prefix}:processes").items()}
+
+    def shell(self, code):
+        """Run ``code`` in a plain Django process (``manage.py shell -c``); its last stdout line."""
+        result = self.servers[0].manage("shell", "-c", code)
+        return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+    def presence(self, room):
+        line = self.shell(f"import json, realtime; print(json.dumps(realtime.presence({room!r})))")
+        return json.loads(line)
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+        delete_prefix(self.redis, self.prefix)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    url = shared_redis_url()
+    own = None
+    if url is None:
+        own = RedisServer().start()
+        url = own.url()
+    c = Cluster(url)
+    yield c
+    c.stop()
+    if own:
+        own.stop()
+
+
+def join(client, room):
+    assert room in client.emit("join", room)
+
+
+# -- 1. fan-out across four processes and two transports -------------------------------------
+
+
+def test_room_emit_reaches_each_member_once_on_every_process(cluster):
+    room = f"r-{uuid.uuid4().hex[:6]}"
+    members, outsiders = [], []
+    try:
+        for server in cluster.servers:
+            for _ in range(2):
+                c = client_for(server, server.transport)
+                join(c, room)
+                members.append(c)
+            outsiders.append(client_for(server, server.transport))
+
+        sent = []
+        for n, server in enumerate(cluster.servers):  # a client of every process emits once
+            payload = f"from-{server.command}-{n}"
+            members[2 * n].emit("to_room", room, payload)
+            sent.append(payload)
+        cluster.shell(f"import realtime; realtime.emit('room_message', 'from-shell', room={room!r})")
+        sent.append("from-shell")
+
+        for c in members:
+            got = [c.receive("room_message", timeout=10) for _ in sent]
+            assert sorted(got) == sorted(sent), got
+        for c in members:
+            c.assert_nothing("room_message", within=0.05)  # once each
+        time.sleep(0.3)
+        for c in members + outsiders:
+            assert sorted(c.received("room_message")) == (sorted(sent) if c in members else [])
+        print(
+            f"\nfan-out: {len(sent)} emits x {len(members)} members on {len(cluster.servers)} processes "
+            f"({', '.join(s.command for s in cluster.servers)}): each delivered once"
+        )
+    finally:
+        for c in members + outsiders:
+            c.close()
+
+
+def test_broadcast_client_signal_sent_from_a_plain_process(cluster):
+    """The seed's ``pong.send(...)`` from a shell reaches client-signal clients everywhere."""
+    clients = []
+    try:
+        for server in cluster.servers:
+            if server.transport == "socketio":
+                from realtime.testing import SocketIOTestClient
+
+                clients.append(SocketIOTestClient(server.url, namespace=SIGNAL_URL, timeout=10))
+            else:
+                from realtime.testing import SockJSTestClient
+
+                clients.append(SockJSTestClient(server.url + SIGNAL_URL, timeout=10))
+        cluster.shell(
+            "from realtime.tests.test_redis_signals import bus_signal; "
+            "bus_signal.send(sender=None, text='from-shell', n=1)"
+        )
+        for server, c in zip(cluster.servers, clients):
+            assert c.receive("bus_signal", timeout=10) == {"text": "from-shell", "n": 1}, server.log()[-3000:]
+        for c in clients:
+            c.assert_nothing("bus_signal", within=0.05)
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_stats_report_every_process(cluster):
+    """/realtime/stats.json, served by any Django process, lists every socket process."""
+    import requests
+
+    web = next((s for s in cluster.servers if s.command == "rungevent"), None)
+    if web is None:  # a SockJS-only project: Django runs in a plain process here
+        rows = json.loads(
+            cluster.shell("import json; from realtime.bus import get_bus; print(json.dumps(get_bus().stats()))")
+        )
+    else:
+        staff = web.login("stats-staff", is_staff=True)
+        assert requests.get(web.url + "/realtime/stats.json", timeout=10, allow_redirects=False).status_code == 403
+        response = requests.get(web.url + "/realtime/stats.json", cookies=staff, timeout=10, allow_redirects=False)
+        assert response.status_code == 200, response.text[:500]
+        assert response.json()["networked"] is True
+        rows = response.json()["processes"]
+        page = requests.get(web.url + "/realtime/stats/", cookies=staff, timeout=10, allow_redirects=False)
+        assert page.status_code == 200 and "Realtime stats" in page.text
+    processes = {r["process"] for r in rows}
+    assert set(cluster.processes()) <= processes
+    assert len(processes) >= len(cluster.servers)
+
+
+# -- 3 and 4. Redis restarts (password and db in the URL) ---------------------------------------
+
+
+def test_redis_restart_with_password_and_db(tmp_path):
+    own = RedisServer(password="pw-" + uuid.uuid4().hex[:8]).start()
+    cluster = None
+    clients = []
+    try:
+        cluster = Cluster(own.url(db=5), per_transport=1 if len(TRANSPORTS) > 1 else 2)  # two processes
+        assert own.client(db=5).hlen(f"{cluster.prefix}:processes") == len(cluster.servers)  # db 5 honoured
+        assert own.client(db=0).hlen(f"{cluster.prefix}:processes") == 0
+        room = "restart"
+        for server in cluster.servers:
+            for _ in range(2):
+                c = client_for(server, server.transport)
+                join(c, room)
+                clients.append((server, c))
+
+        clients[0][1].emit("to_room", room, "before")
+        for _, c in clients:
+            assert c.receive("room_message", timeout=10) == "before"
+
+        own.stop()
+        time.sleep(1)
+        gap = 10
+        senders = {}  # one sender per process: every transport keeps serving while Redis is down
+        for server, c in clients:
+            senders.setdefault(server, c)
+        slowest = 0.0
+        for server, sender in senders.items():
+            for i in range(gap):
+                started = time.monotonic()
+                sender.emit("to_room", room, f"gap-{server.port}-{i}")  # the ack: the server kept serving
+                slowest = max(slowest, time.monotonic() - started)
+        assert slowest < 1.0, f"an event took {slowest:.2f}s to be acked while Redis was down"
+        for server, c in clients:  # same process: delivered, Redis or not
+            got = [c.receive("room_message", timeout=5) for _ in range(gap)]
+            assert got == [f"gap-{server.port}-{i}" for i in range(gap)], got
+        assert all(s.process.poll() is None for s in cluster.servers), "a socket process exited"
+
+        own.start()
+        deadline = time.monotonic() + 20
+        while True:  # at-most-once: probe until every process hears every other again
+            probes = [f"after-{server.port}-{time.monotonic():.3f}" for server in senders]
+            for probe, sender in zip(probes, senders.values()):
+                sender.emit("to_room", room, probe)
+            time.sleep(0.5)
+            if all(p in c.received("room_message") for _, c in clients for p in probes):
+                break
+            assert time.monotonic() < deadline, "cross-process delivery did not resume"
+        for server, c in clients:  # pub/sub is at-most-once: the other processes' gap is not replayed
+            gap_here = [m for m in c.received("room_message") if m.startswith("gap-")]
+            assert gap_here == [f"gap-{server.port}-{i}" for i in range(gap)], gap_here
+        assert all(s.process.poll() is None for s in cluster.servers), "a socket process exited"
+        for server in cluster.servers:
+            log = server.log()
+            assert log.count("Redis bus unreachable") == 1, log[-3000:]
+            assert "Redis bus back" in log
+            assert "pw-" not in log  # the password is never logged
+        print(
+            f"\nRedis restart: {gap} messages sent by each of {len(senders)} processes during the gap; each "
+            f"reached its own process's clients, none the other processes' (at-most-once); "
+            f"delivery resumed after the restart; slowest ack during the gap {slowest * 1000:.0f} ms"
+        )
+    finally:
+        for _, c in clients:
+            c.close()
+        if cluster:
+            cluster.stop()
+        own.stop()
+
+
+# -- 5. no Redis connection per client ------------------------------------------------------------
+
+
+def raw_socketio(server, room):
+    """A bare Engine.IO websocket client (no thread): connect, join ``room``."""
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    assert ws.recv().startswith("0")
+    ws.send("40")
+    while not ws.recv().startswith("40"):
+        pass
+    ws.send("421" + json.dumps(["join", room]))  # event "join", ack id 1
+    return ws
+
+
+def raw_sockjs(server, room):
+    """A bare SockJS websocket client: open, join ``room`` with our framing."""
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/sockjs/000/{uuid.uuid4().hex[:8]}/websocket", timeout=10
+    )
+    assert ws.recv() == "o"
+    frame = {"type": "event", "event": "join", "args": [room], "id": 1}
+    ws.send(json.dumps([json.dumps(frame)]))
+    return ws
+
+
+def connection_names(cluster):
+    return sorted(c["name"] for c in cluster.redis.client_list() if c.get("name", "").startswith(cluster.prefix + ":"))
+
+
+def test_200_clients_do_not_open_redis_connections(cluster):
+    before = connection_names(cluster)
+    assert len(before) == 2 * len(cluster.processes())  # a command connection and a subscriber each
+    sockets = []
+    try:
+        for server in cluster.servers[:: 2 if len(TRANSPORTS) == 2 else 1][: len(TRANSPORTS)]:
+            make = raw_socketio if server.transport == "socketio" else raw_sockjs
+            sockets += [make(server, "crowd") for _ in range(200)]
+        deadline = time.monotonic() + 20
+        while sum(cluster.processes()[p]["connections_total"] for p in cluster.processes()) < len(sockets):
+            assert time.monotonic() < deadline, cluster.processes()
+            time.sleep(0.2)
+        cluster.shell("import realtime; realtime.emit('room_message', 'crowd', room='crowd')")
+        members = cluster.presence("crowd")
+        assert len(members) == len(sockets)
+        during = connection_names(cluster)
+        print(f"\n{len(sockets)} clients: Redis connections of the socket processes {len(before)} -> {len(during)}")
+        assert during == before
+    finally:
+        for ws in sockets:
+            ws.close()
+
+
+# -- 2. presence across processes; a crash leaves no ghost (last: it kills a server) ------------
+
+
+def test_presence_across_processes_and_sigkill_bound(cluster):
+    room = f"p-{uuid.uuid4().hex[:6]}"
+    clients = []
+    try:
+        for server in cluster.servers:
+            c = client_for(server, server.transport)
+            join(c, room)
+            clients.append((server, c))
+        sids = {c.sid for _, c in clients}
+        members = cluster.presence(room)
+        assert {m["sid"] for m in members} == sids
+        assert {m["transport"] for m in members} == set(TRANSPORTS)
+        assert len({m["process"] for m in members}) == len(cluster.servers)
+
+        victim, victim_client = clients[-1]
+        victim_sid = victim_client.sid  # read now: a client's sid may be gone once it is disconnected
+        victim_process = next(m["process"] for m in members if m["sid"] == victim_sid)
+        alive_key = f"{cluster.prefix}:alive:{victim_process}"
+        assert cluster.redis.exists(alive_key)
+        victim.kill()  # SIGKILL: no chance to clean up
+        killed = time.monotonic()
+        while cluster.redis.exists(alive_key):  # presence() lists a process only while this key lives
+            assert time.monotonic() - killed < TTL + 2, "the dead process's heartbeat did not expire"
+            time.sleep(0.05)
+        expired = time.monotonic() - killed
+        assert {m["sid"] for m in cluster.presence(room)} == sids - {victim_sid}
+        print(
+            f"\npresence: SIGKILLed {victim.command}'s member left presence {expired:.2f}s after the kill "
+            f"(bound: REALTIME_PRESENCE_TTL={TTL}s)"
+        )
+        assert expired <= TTL + 0.5
+        # and its entry was deleted from Redis, not only hidden
+        fields = cluster.redis.hkeys(f"{cluster.prefix}:presence:/:{room}")
+        assert not [f for f in fields if f.decode().startswith(victim_process + "|")]
+    finally:
+        for _, c in clients:
+            c.close()

@@ -1,0 +1,247 @@
+"""Bad input over Socket.IO: dropped or refused, logged once, never fatal.
+
+Raw frames go over a plain websocket (websocket-client), below any Socket.IO
+client library, so the server sees exactly what a broken or hostile client
+would send. After each case the same connection (or another client) must
+still be served.
+"""
+
+import json
+import time
+import uuid
+
+import pytest
+import requests
+import websocket
+
+from realtime.testing import SocketIOTestClient
+
+
+def token():
+    return uuid.uuid4().hex[:10]
+
+
+def wait_for_log(server, text, count=1, timeout=5):
+    """The server's log once ``text`` appears ``count`` times (it is written asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = server.log()
+        if log.count(text) >= count or time.monotonic() > deadline:
+            return log
+        time.sleep(0.05)
+
+
+class RawSocket:
+    """Engine.IO/Socket.IO by hand over one websocket."""
+
+    def __init__(self, server, **options):
+        url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = websocket.create_connection(url, timeout=5, **options)
+        opened = self.ws.recv()
+        assert opened.startswith("0{"), opened
+        self.ws.send("40")
+        self.sid = json.loads(self.until(lambda f: f.startswith("40{"))[2:])["sid"]
+        self.ack_id = 0
+
+    def until(self, predicate):
+        while True:
+            frame = self.ws.recv()
+            if frame == "2":  # a ping: answer it, as clients must
+                self.ws.send("3")
+                continue
+            if predicate(frame):
+                return frame
+
+    def echo(self, value):
+        """An acked echo round trip: proves the connection still works."""
+        self.ack_id += 1
+        self.ws.send(f"42{self.ack_id}" + json.dumps(["echo", value]))
+        frame = self.until(lambda f: f.startswith(f"43{self.ack_id}["))
+        (value,) = json.loads(frame[len(f"43{self.ack_id}") :])
+        return value
+
+    def close(self):
+        self.ws.close()
+
+
+@pytest.fixture
+def raw(gevent_server):
+    sockets = []
+
+    def make(**options):
+        s = RawSocket(gevent_server, **options)
+        sockets.append(s)
+        return s
+
+    yield make
+    for s in sockets:
+        s.close()
+
+
+def test_malformed_engineio_and_socketio_packets_are_dropped_and_logged_once(gevent_server, raw):
+    s = raw()
+    bystander = raw()
+    t = token()
+    cases = {
+        f"x{t}a": "dropped malformed Engine.IO frame",  # no packet type
+        f"9{t}b": "dropped malformed Engine.IO frame",  # unknown packet type
+        f"0{t}c": "dropped malformed Engine.IO frame",  # OPEN is the server's
+        f"4garbage{t}d": "dropped malformed Socket.IO packet",  # not a Socket.IO packet
+        f"42not json {t}e": "dropped malformed Socket.IO packet",  # bad JSON
+        f'42{{"a":"{t}f"}}': "dropped event",  # data is not a list
+        f'42[1,"{t}g"]': "dropped event",  # event name is not a string
+        f'44{{"message":"{t}h"}}': "dropped malformed Socket.IO packet",  # CONNECT_ERROR from a client
+        f'42/nowhere-{t}i,["echo",1]': "dropped event",  # namespace not joined
+    }
+    for frame, what in cases.items():
+        s.ws.send(frame)
+        assert s.echo(frame) == frame  # the same connection keeps working
+    before = gevent_server.log().count("dropped malformed Engine.IO frame from 127.0.0.1: empty frame")
+    s.ws.send("")
+    assert s.echo("after empty") == "after empty"
+    log = wait_for_log(gevent_server, f"{t}i")
+    for frame, what in cases.items():
+        marker = frame[frame.index(t) : frame.index(t) + len(t) + 1]
+        lines = [line for line in log.splitlines() if marker in line]
+        assert len(lines) == 1, (frame, lines)
+        assert what in lines[0], (frame, lines[0])
+    assert log.count("dropped malformed Engine.IO frame from 127.0.0.1: empty frame") == before + 1
+    assert bystander.echo("still here") == "still here"
+
+
+def test_over_size_frame_closes_that_connection_only(gevent_server, raw):
+    limit = 64 * 1024
+    s = raw()
+    bystander = raw()
+    frame = "42" + json.dumps(["echo", "x" * (limit + int(token()[:4], 16))])  # a size unique in the log
+    size = len(frame)
+    s.ws.send(frame)
+    with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, OSError)):
+        s.until(lambda f: False)
+    log = wait_for_log(gevent_server, f"frame of {size} bytes")
+    assert log.count(f"frame of {size} bytes is over REALTIME_MAX_MESSAGE_BYTES") == 1
+    assert bystander.echo("fine") == "fine"
+
+
+def test_over_size_polling_post_is_refused_and_logged_once(gevent_server):
+    with (
+        SocketIOTestClient(gevent_server.url, transports=["polling"]) as c,
+        SocketIOTestClient(gevent_server.url) as other,
+    ):
+        c.emit("echo", "y" * (70 * 1024), ack=False)
+        assert c.disconnected.wait(5)
+        log = wait_for_log(gevent_server, "over REALTIME_MAX_MESSAGE_BYTES")
+        assert "closing polling session from 127.0.0.1: POST of " in log
+        assert other.emit("echo", "ok") == "ok"
+
+
+def test_malformed_polling_payloads_are_dropped_and_logged_once(gevent_server):
+    """Long-polling POST bodies get the same checks as websocket frames, answered at once."""
+    base = gevent_server.url + "/socket.io/?EIO=4&transport=polling"
+    sid = json.loads(requests.get(base, timeout=5).text[1:])["sid"]
+    t = token()
+    bodies = [f"x{t}a", f"9{t}b", f"2{t}c", f"4hi\x1e7{t}d", f"b!!{t}e"]
+    for body in bodies:
+        response = requests.post(f"{base}&sid={sid}", data=body.encode(), timeout=5)
+        assert (response.status_code, response.text) == (400, "malformed payload"), body
+    # the session still works: join the default namespace and get its CONNECT
+    assert requests.post(f"{base}&sid={sid}", data=b"40", timeout=5).text == "OK"
+    assert '40{"sid"' in requests.get(f"{base}&sid={sid}", timeout=5).text
+    log = wait_for_log(gevent_server, f"{t}e")
+    for body in bodies:
+        marker = body[body.index(t) : body.index(t) + len(t) + 1]
+        assert sum(marker in line for line in log.splitlines()) == 1, body
+    assert log.count("dropped malformed Engine.IO payload from 127.0.0.1") >= len(bodies)
+
+
+def test_event_flood_is_bounded_and_logged_once_per_overflow(gevent_server, raw):
+    """Events queue per socket behind a slow receiver; past the bound they are dropped."""
+    s = raw()
+    bystander = raw()
+    s.ws.send('42["nap",1]')  # keeps this socket's receivers busy for a second
+    for i in range(300):
+        s.ws.send(f'42{1000 + i}["echo",{i}]')
+    replies = {}
+    while len(replies) < 300:
+        frame = s.until(lambda f: f.startswith("43"))
+        ack_id = int(frame[2 : frame.index("[")])
+        replies[ack_id] = json.loads(frame[frame.index("[") :])
+    overloaded = [i for i, r in replies.items() if r and isinstance(r[0], dict) and r[0].get("error") == "overloaded"]
+    assert overloaded, "some events should have been refused"
+    assert all(replies[1000 + i] == [i] for i in range(200))  # the first ones were queued and answered in order
+    assert bystander.echo("unaffected") == "unaffected"
+    log = wait_for_log(gevent_server, f"dropping events from {s.sid}")
+    assert log.count(f"dropping events from {s.sid}") == 1
+
+
+def test_unknown_events_are_answered_and_logged_once(gevent_server):
+    with SocketIOTestClient(gevent_server.url) as c:
+        acked, plain = f"nope-{token()}", f"nope-{token()}"
+        reply = c.emit(acked)
+        assert reply["error"] == "unknown_event" and acked in reply["message"]
+        c.emit(plain, ack=False)
+        assert c.receive("error")["error"] == "unknown_event"
+        log = wait_for_log(gevent_server, plain)
+        assert log.count(acked) == 1 and log.count(plain) == 1
+        assert c.emit("echo", "after") == "after"
+
+
+def test_reserved_event_names_are_refused(gevent_server):
+    with SocketIOTestClient(gevent_server.url) as c:
+        assert c.emit("disconnect")["error"] == "bad_event"
+        assert c.connected
+
+
+def test_disallowed_origin_is_refused_with_a_reason_and_logged_once(gevent_server):
+    t = token()
+    evil = f"http://evil-{t}.example"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(
+            gevent_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+            origin=evil,
+            timeout=5,
+        )
+    assert refused.value.status_code == 403
+    response = requests.get(
+        gevent_server.url + "/socket.io/?EIO=4&transport=polling", headers={"Origin": evil + "2"}, timeout=5
+    )
+    assert response.status_code == 403 and response.text == "origin not allowed"
+    c = SocketIOTestClient(gevent_server.url, transports=["polling"], headers={"Origin": evil + "3"})
+    assert not c.connected and c.connect_error
+    c.close()
+    log = wait_for_log(gevent_server, evil + "3")
+    assert log.count(f"origin '{evil}'") == 1
+    assert log.count(f"origin '{evil}2'") == 1
+    # a page of our own site connects (websocket-client sends our origin by itself)
+    with SocketIOTestClient(gevent_server.url, transports=["polling"], headers={"Origin": gevent_server.url}) as ours:
+        assert ours.connected
+    with SocketIOTestClient(gevent_server.url, transports=["websocket"]) as ours:
+        assert ours.connected
+
+
+@pytest.mark.parametrize("transports", [["websocket"], ["polling"]], ids=["websocket", "polling"])
+def test_raising_receiver_is_logged_once_and_harms_nobody(gevent_server, transports):
+    with (
+        SocketIOTestClient(gevent_server.url, transports=transports) as c,
+        SocketIOTestClient(gevent_server.url) as other,
+    ):
+        before = gevent_server.log().count("RuntimeError: receiver exploded on purpose")
+        reply = c.emit("boom")
+        assert reply["error"] == "server_error"
+        log = wait_for_log(gevent_server, "RuntimeError: receiver exploded on purpose", before + 1)
+        assert log.count("RuntimeError: receiver exploded on purpose") == before + 1
+        assert log.count(f"raised for {c.sid}") == 1
+        # wrong argument type: join() wants a room name
+        assert c.emit("join", {"not": "a room"})["error"] == "server_error"
+        assert c.emit("echo", "alive") == "alive"
+        assert other.emit("echo", "alive too") == "alive too"
+
+
+def test_crashing_connect_receiver_refuses_that_client_only(gevent_server):
+    c = SocketIOTestClient(gevent_server.url + "/?crash_connect=1")
+    assert not c.connected and c.connect_error == "server error"
+    c.close()
+    log = wait_for_log(gevent_server, "RuntimeError: connect receiver crashed")
+    assert "RuntimeError: connect receiver crashed" in log
+    with SocketIOTestClient(gevent_server.url) as ok:
+        assert ok.emit("echo", 1) == 1

@@ -1,0 +1,24 @@
+"""gevent-websocket's handler, with our checks before the upgrade.
+
+gevent-websocket answers ``101 Switching Protocols`` before the WSGI app
+runs, so a refusal made by the app could only close an open websocket. This
+handler asks :meth:`RealtimeWSGIApp.refusal` first, so a disallowed Origin
+gets an HTTP ``403`` a browser reports as such.
+"""
+
+from geventwebsocket.handler import WebSocketHandler
+
+
+class RealtimeWebSocketHandler(WebSocketHandler):
+    def upgrade_websocket(self):
+        if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            check = getattr(self.application, "refusal", None)
+            refusal = check(self.environ) if check is not None else None
+            if refusal is not None:
+                status, text = refusal
+                body = text.encode()
+                self.start_response(
+                    status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+                )
+                return [body]
+        return super().upgrade_websocket()

@@ -1,0 +1,253 @@
+"""The python-socketio server, wired to the core.
+
+python-socketio speaks the protocol (Engine.IO v4, Socket.IO v5, websocket
+and long-polling, pings, acks); this subclass only routes what a client does
+to the endpoint's handler (:mod:`realtime.dispatch` for ``/``) and keeps the
+rules of the core for bad input: a malformed packet, a packet for a namespace
+the client has not joined, or an event without a name is dropped with one log
+line and the connection keeps going.
+
+Every namespace is an endpoint registered in :mod:`realtime.endpoints`;
+connecting to any other namespace is refused with a reason the client sees.
+"""
+
+import logging
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+from realtime import conf, endpoints, stats
+from realtime.exceptions import ConnectionRefused
+from realtime.origins import origin_allowed
+from realtime.requests import request_from_environ
+from realtime.transports.socketio.guard import GuardedWebSocket
+from realtime.transports.socketio.socket import SocketIOSocket
+
+logger = logging.getLogger("realtime")
+
+
+def _library_logger(name):
+    """python-socketio/engineio log every packet at INFO: keep them to warnings.
+
+    Their own logger names, not children of ``realtime``: Django's logging
+    set-up resets the levels of the ``realtime`` logger's children.
+    """
+    log = logging.getLogger(name)
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.WARNING)
+    return log
+
+
+#: Events of one socket waiting for its receivers; more are dropped (logged
+#: once per overflow, answered with an ``overloaded`` error when acked).
+MAX_PENDING_EVENTS = 256
+
+
+def _origin_ok(origin, environ=None):
+    return origin_allowed(origin)
+
+
+class RealtimeSocketIOServer(socketio.Server):
+    """A ``socketio.Server(async_mode='gevent')`` serving :mod:`realtime.endpoints`.
+
+    Settings come from :mod:`realtime.conf`: ping interval and timeout, and
+    the largest frame a client may send. Origins are checked in front of it,
+    by :mod:`realtime.transports.socketio.wsgi`.
+    """
+
+    def __init__(self, **options):
+        defaults = {
+            "async_mode": "gevent",
+            "namespaces": "*",  # endpoints are checked on connect, with a reason
+            "async_handlers": True,  # unused: _handle_event queues events per socket
+            "always_connect": False,  # a refusal is a CONNECT_ERROR the client sees
+            "ping_interval": conf.ping_interval(),
+            "ping_timeout": conf.ping_timeout(),
+            "max_http_buffer_size": conf.max_message_bytes(),
+            # The WSGI app refuses other origins first, with a log line; this
+            # keeps the server safe when mounted without it.
+            "cors_allowed_origins": _origin_ok,
+            "cors_credentials": True,
+            "logger": _library_logger("socketio.server"),
+            "engineio_logger": _library_logger("engineio.server"),
+        }
+        defaults.update(options)
+        super().__init__(**defaults)
+        # Our websocket wrapper drops bad frames before Engine.IO sees them.
+        self.eio._async = dict(self.eio._async, websocket=GuardedWebSocket)
+        #: sid -> SocketIOSocket, for this server's connected sockets.
+        self.sockets = {}
+        self.on("connect", self._on_connect, namespace="*")
+        self.on("disconnect", self._on_disconnect, namespace="*")
+
+    # -- inbound: connect / disconnect -----------------------------------------
+    def _on_connect(self, namespace, sid, environ, auth=None):
+        """Build the socket and run the endpoint's connect (which may refuse)."""
+        try:
+            handler = endpoints.get(namespace)
+            if handler is None:
+                stats.counters.refused += 1
+                logger.info("refused %s: no endpoint %.100r", sid, namespace)
+                raise ConnectionRefused(f"no endpoint {namespace[:100]!r}")
+            eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+            socket = SocketIOSocket(self, sid, eio_sid, request_from_environ(environ), namespace, auth)
+            self.sockets[sid] = socket
+            try:
+                handler.connect(socket)
+            except BaseException:
+                self.sockets.pop(sid, None)
+                raise
+        except ConnectionRefused as refused:
+            raise socketio.exceptions.ConnectionRefusedError(refused.reason) from None
+        except Exception:
+            # e.g. the session store is down: refuse this client, keep serving.
+            stats.counters.refused += 1
+            logger.exception("connect of %s on %r failed; refusing it", sid, namespace)
+            raise socketio.exceptions.ConnectionRefusedError("server error") from None
+        return True
+
+    def _on_disconnect(self, namespace, sid, reason=None):
+        socket = self.sockets.pop(sid, None)
+        if socket is None:
+            return
+        try:
+            endpoints.get(socket.endpoint).disconnect(socket)
+        except Exception:
+            logger.exception("disconnect of %s failed", sid)
+
+    # -- inbound: packets ----------------------------------------------------
+    def _handle_eio_message(self, eio_sid, data):
+        """Decode a Socket.IO packet; a malformed one is dropped, logged once."""
+        try:
+            super()._handle_eio_message(eio_sid, data)
+        except Exception as exc:
+            stats.counters.dropped += 1
+            self._binary_packet.pop(eio_sid, None)
+            logger.warning(
+                "dropped malformed Socket.IO packet from %s: %s (%.80r)", eio_sid, exc or type(exc).__name__, data
+            )
+
+    def _handle_event(self, eio_sid, namespace, id, data):
+        """An EVENT packet: queue it for the endpoint's handler (see :meth:`_drain`)."""
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        socket = self.sockets.get(sid)
+        if socket is None:
+            stats.counters.dropped += 1
+            logger.warning("dropped event from %s: not connected to namespace %r", eio_sid, namespace)
+            return
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            stats.counters.dropped += 1
+            logger.warning("dropped event from %s: no event name (%.80r)", sid, data)
+            return
+        ack = None
+        if id is not None:
+
+            def ack(*params):
+                self._send_packet(
+                    eio_sid, self.packet_class(sio_packet.ACK, namespace=namespace, id=id, data=list(params))
+                )
+
+        if len(socket.inbox) >= MAX_PENDING_EVENTS:
+            # A client sending faster than its receivers run: drop, do not grow.
+            stats.counters.dropped += 1
+            if not socket.overflowing:
+                socket.overflowing = True
+                logger.warning(
+                    "dropping events from %s: %d already waiting for receivers", socket.sid, MAX_PENDING_EVENTS
+                )
+            if ack is not None:
+                ack({"error": "overloaded", "message": "too many events waiting; slow down"})
+            return
+        socket.inbox.append((data[0], data[1:], ack))
+        if not socket.draining:
+            socket.draining = True
+            self.start_background_task(self._drain, socket)
+
+    def _drain(self, socket):
+        """Run a socket's events in the order it sent them, off the reading greenlet.
+
+        One greenlet per socket with work to do: a slow receiver (a database
+        or network call) delays that socket's next events, never another
+        socket's, nor this socket's pings.
+        """
+        try:
+            while socket.inbox:
+                self._run_event(socket, *socket.inbox.popleft())
+        finally:
+            socket.draining = False
+            socket.overflowing = False
+
+    def _run_event(self, socket, name, args, ack):
+        handler = endpoints.get(socket.endpoint)
+        try:
+            if name == "message":  # the client's socket.send(data)
+                handler.message(socket, args[0] if len(args) == 1 else list(args))
+                if ack is not None:
+                    ack()
+            else:
+                handler.event(socket, name, args, ack=ack)
+        except Exception:
+            logger.exception("event %r from %s failed", name, socket.sid)
+
+    # -- outbound --------------------------------------------------------------
+    def encode_event(self, namespace, data):
+        """Engine.IO frames for an EVENT packet: encoded once, sent to many."""
+        encoded = self.packet_class(sio_packet.EVENT, namespace=namespace, data=data).encode()
+        if not isinstance(encoded, list):
+            encoded = [encoded]
+        frames = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in encoded]
+        for frame in frames:
+            if not frame.binary:
+                frame.encode()  # cached on the packet: every client's writer reuses it
+        return frames
+
+    def write_event(self, sockets, namespace, data):
+        """Write one EVENT to ``sockets`` (all on ``namespace``)."""
+        frames = self.encode_event(namespace, data)
+        send = self.eio.send_packet
+        if any(frame.binary for frame in frames):
+            # Engine.IO caches a binary frame's first encoding, raw for a
+            # websocket or base64 for long-polling: such frames cannot be
+            # shared between clients (bytes in events are rare).
+            for socket in sockets:
+                for frame in frames:
+                    send(socket.eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame.data))
+            return
+        for socket in sockets:
+            for frame in frames:
+                send(socket.eio_sid, frame)
+
+    def write_event_with_ack(self, socket, event, args, callback):
+        """An EVENT with an ack id: ``callback(*args)`` runs when the client acks."""
+        id = self.manager._generate_ack_id(socket.sid, callback)
+        pkt = self.packet_class(sio_packet.EVENT, namespace=socket.endpoint, data=[event, *args], id=id)
+        self._send_packet(socket.eio_sid, pkt)
+
+    def close_all(self):
+        """Close every Engine.IO connection (shutdown): clients will reconnect.
+
+        Closing the transport (not a Socket.IO DISCONNECT, which tells
+        clients to stay away) makes socket.io clients reconnect, to this
+        process once it is back or to another one behind the proxy. It is
+        aborted (what was queued is still sent, then the transport ends)
+        rather than closed with an Engine.IO CLOSE packet: browsers reconnect
+        after either, but python-socketio's client takes a CLOSE as final.
+        """
+        for eio_socket in list(self.eio.sockets.values()):
+            try:
+                eio_socket.close(wait=False, abort=True, reason=self.eio.reason.SERVER_DISCONNECT)
+            except Exception:
+                logger.exception("closing %s failed", eio_socket.sid)
+
+
+def build_app(server=None, django_app=None):
+    """The WSGI app ``rungevent`` serves: Socket.IO at its path, Django elsewhere."""
+    from realtime.transports.socketio.wsgi import RealtimeWSGIApp
+
+    if django_app is None:
+        from django.core.wsgi import get_wsgi_application
+
+        django_app = get_wsgi_application()
+    return RealtimeWSGIApp(server or RealtimeSocketIOServer(), django_app)

@@ -1,0 +1,64 @@
+"""SockJS on tornado (sockjs-tornado 1.0.7): an adapter over the realtime core.
+
+``manage.py runsocket`` runs :class:`~realtime.transports.sockjs.server.SockJSServer`:
+one sockjs-tornado router per endpoint (the core endpoint at
+``REALTIME_SOCKJS_PREFIX``, default ``/sockjs``, and one per
+``CLIENTSIGNAL_CONNECTIONS`` URL), ``/healthz``, and Django with ``--django``.
+
+Threads: the IOLoop only parses frames and writes; connect, event, message
+and disconnect receivers run in a worker pool, in order per socket
+(``workers``), so ORM queries neither raise ``SynchronousOnlyOperation`` nor
+stall other connections. Writes from any thread hop onto the loop.
+
+Settings (all optional; checked when ``runsocket`` starts)
+---------------------------------------------------------
+
+=================================  ============================================
+``REALTIME_SOCKJS_PREFIX``         the core endpoint's prefix (``/sockjs``).
+``REALTIME_SOCKJS_OPTIONS``        per-endpoint sockjs-tornado options:
+                                   ``{"*" or url: {option: value}}`` (see
+                                   ``router``); a connection class may set
+                                   ``sockjs_options`` too.
+``REALTIME_SOCKJS_WORKERS``        receiver threads (8).
+``REALTIME_SOCKJS_DJANGO_THREADS`` threads serving Django with ``--django`` (4).
+``REALTIME_SOCKJS_XHEADERS``       trust ``X-Forwarded-For``/``-Proto`` (only
+                                   behind a proxy that sets them; False).
+``REALTIME_SOCKJS_CLIENT_URL``     sockjs-client for the iframe transports
+                                   (default: our vendored copy).
+``REALTIME_MAX_MESSAGE_BYTES``     largest client message, in UTF-8 bytes.
+=================================  ============================================
+
+Framing on the core endpoint
+----------------------------
+
+Each SockJS message is one JSON object (UTF-8 text)::
+
+    client -> server
+      {"type": "event", "event": "chat", "args": [...], "id": 7}  # "id": ack wanted
+      {"type": "ack", "id": 3, "args": [...]}     # answers a server emit with callback
+      {"type": "message", "data": <any JSON>}     # socket_client_message
+
+    server -> client
+      {"type": "connect", "sid": "<sid>"}         # socket_connected receivers accepted
+      {"type": "event", "event": "chat", "args": [...], "id": 3}  # "id": ack wanted
+      {"type": "ack", "id": 7, "args": [...]}     # the ack of client event 7
+      {"type": "message", "data": <any JSON>}
+
+Errors are events named ``error`` with ``{"error": code, "message": text}``:
+``refused`` (then the session closes with code 4403: do not reconnect),
+``unknown_event``, ``bad_event``, ``server_error`` (in the ack when one was
+asked for), ``bad_frame`` (JSON but not a frame above), ``too_large`` (over
+``REALTIME_MAX_MESSAGE_BYTES``). None of these closes the connection except
+``refused``. A SockJS frame that is not JSON at all closes it (1002), as the
+SockJS protocol requires. Close codes: 4000 the server disconnected the
+socket, 4403 refused, 4429 flooding, 1012 the server restarts (reconnect).
+
+Client-signal endpoints speak the seed's ``{"event": name, "data": {...}}``
+both ways (``framing.SignalWire``); errors arrive as the signal ``error``.
+
+sockjs-tornado 1.0.7 defects worked around here (see ``handlers`` and
+``connection``): JSONP/htmlfile callbacks echoed unvalidated (transports
+disabled), closing a session in ``on_open`` breaking polling (we close later,
+after any in-flight response), missing ``Cache-Control: no-transform``, and
+``Access-Control-Allow-Origin`` echoing any origin (Origin checked first).
+"""

@@ -1,0 +1,126 @@
+"""The tornado process behind ``manage.py runsocket``.
+
+Serves ``/healthz`` (tornado itself), every SockJS endpoint and, with
+``django=True``, the Django project through ``WSGIContainer`` (in a thread
+pool, so a slow view does not stall the sockets). SIGTERM/SIGINT: stop
+accepting, close every session with 1012 ("restarting": clients reconnect,
+to another process behind HAProxy), let ``socket_disconnected`` receivers
+finish (a few seconds at most), close the bus, exit 0.
+"""
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.web import Application, FallbackHandler
+from tornado.wsgi import WSGIContainer
+
+from realtime import bus, conf, delivery
+from realtime.registry import connected_sockets
+from realtime.transports.sockjs import workers
+from realtime.transports.sockjs.adapter import SockJSAdapter
+from realtime.transports.sockjs.connection import CLOSE_RESTART, close_session
+from realtime.transports.sockjs.handlers import HealthHandler
+from realtime.transports.sockjs.router import build_routers, check_settings
+
+logger = logging.getLogger("realtime")
+
+SHUTDOWN_SECONDS = 3
+
+
+def build_application(io_loop, django=False, static=False):
+    """The tornado ``Application``: health, SockJS routers, then Django (optional)."""
+    routes = [(r"/healthz", HealthHandler)]
+    for prefix, router in build_routers(io_loop):
+        # With Django served here, the bare prefix (SockJS's "Welcome" greeting, which
+        # no client needs) is Django's: a page may live at its endpoint's URL, as
+        # behind HAProxy, which sends only SockJS-shaped paths to this pool.
+        routes.extend(url for url in router.urls if not (django and url[0] == prefix + "/?"))
+    if django:
+        from django.core.wsgi import get_wsgi_application
+
+        app = get_wsgi_application()
+        if static:
+            from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+            app = StaticFilesHandler(app)
+        size = int(getattr(settings, "REALTIME_SOCKJS_DJANGO_THREADS", 4))
+        container = WSGIContainer(app, executor=ThreadPoolExecutor(size, thread_name_prefix="django"))
+        routes.append((r".*", FallbackHandler, {"fallback": container}))
+    # tornado closes a websocket whose frame exceeds this (1009); a message
+    # under it but over REALTIME_MAX_MESSAGE_BYTES is dropped with an error.
+    return Application(routes, websocket_max_message_size=conf.max_message_bytes() * 4 + 1024)
+
+
+class SockJSServer:
+    def __init__(self, address="127.0.0.1", port=8001, django=False, static=False):
+        self.address, self.port, self.django, self.static = address, port, django, static
+        self.io_loop = None
+        self.http = None
+        self.adapter = None
+        self._stopping = False
+
+    def run(self):
+        """Serve until SIGTERM/SIGINT; returns once shut down."""
+        conf.check_all()
+        from realtime import clientsignal
+
+        clientsignal.setup()
+        check_settings()
+        self.io_loop = IOLoop.current()
+        app = build_application(self.io_loop, self.django, self.static)
+        xheaders = bool(getattr(settings, "REALTIME_SOCKJS_XHEADERS", False))
+        self.http = HTTPServer(app, xheaders=xheaders)
+        self.http.listen(self.port, self.address)
+        self.adapter = SockJSAdapter(self.io_loop)
+        delivery.register_adapter(self.adapter)
+        bus.get_bus().start(runtime="tornado", io_loop=self.io_loop)
+        if threading.current_thread() is threading.main_thread():
+            aio = asyncio.get_event_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                aio.add_signal_handler(sig, self.stop)
+        # else: --reload runs us in a thread; Django's reloader exits on SIGTERM
+        logger.info(
+            "runsocket: SockJS on http://%s:%s%s (django=%s, static=%s)",
+            self.address,
+            self.port,
+            conf.sockjs_prefix(),
+            self.django,
+            self.static,
+        )
+        try:
+            self.io_loop.start()
+        finally:
+            delivery.unregister_adapter(self.adapter)
+            workers.shutdown(wait=False)
+        logger.info("runsocket: stopped")
+
+    def stop(self):
+        if not self._stopping:
+            self._stopping = True
+            self.io_loop.add_callback(self._shutdown)
+
+    async def _shutdown(self):
+        logger.info("runsocket: shutting down, asking clients to reconnect")
+        self.http.stop()
+        mine = [s for s in connected_sockets if s.transport == "sockjs"]
+        for socket in mine:
+            close_session(socket.conn.session, CLOSE_RESTART, "server restart", self.io_loop)
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
+        while time.monotonic() < deadline and any(s in connected_sockets for s in mine):
+            await asyncio.sleep(0.05)  # socket_disconnected receivers run in the workers
+        try:
+            await asyncio.wait_for(self.http.close_all_connections(), 1)
+        except (asyncio.TimeoutError, Exception):
+            pass
+        try:
+            bus.get_bus().close()
+        except Exception:
+            logger.exception("closing the bus failed")
+        self.io_loop.stop()
