@@ -14,9 +14,9 @@ with your project's settings, in a child process, exactly as production
 would; the clients speak the real wire protocol.
 """
 
-from realtime.testing.server import LiveServer, free_port
+from realtime.testing.server import LiveServer, free_port, free_ports
 
-__all__ = ["LiveServer", "free_port"]
+__all__ = ["LiveServer", "free_port", "free_ports"]
 
 try:  # each client needs its transport's packages; a project may have one transport
     from realtime.testing.socketio import SocketIOTestClient  # noqa: F401

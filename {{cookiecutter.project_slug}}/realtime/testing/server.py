@@ -1,6 +1,7 @@
 """``LiveServer``: a real socket server in a child process, for tests."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,11 +14,43 @@ from pathlib import Path
 from django.conf import settings
 
 
-def free_port():
-    """A TCP port nobody listens on right now (on 127.0.0.1)."""
+def _ephemeral_floor():
+    """The lowest port the kernel hands to outgoing connections (32768 on Linux)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port):
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count=1):
+    """``count`` consecutive TCP ports on 127.0.0.1 that nobody holds right now.
+
+    Chosen below the kernel's ephemeral range: a port from ``bind(0)`` is one
+    the kernel may give to the next outgoing connection, and under a busy test
+    run a client's own socket then takes the port before the server binds it.
+    """
+    floor = _ephemeral_floor()
+    low = 20000 if floor > 20000 + 1000 else 1024
+    rng = random.Random()
+    for _ in range(200):
+        first = rng.randrange(low, floor - count)
+        if all(_bindable(first + i) for i in range(count)):
+            return list(range(first, first + count))
+    raise RuntimeError(f"no {count} consecutive free ports below {floor}")
+
+
+def free_port():
+    """A TCP port nobody listens on right now (on 127.0.0.1); see ``free_ports``."""
+    return free_ports(1)[0]
 
 
 def _project_root():

@@ -13,7 +13,7 @@ import urllib.request
 
 from django.conf import settings
 
-from realtime.testing import SocketIOTestClient, SockJSTestClient, free_port
+from realtime.testing import SocketIOTestClient, SockJSTestClient, free_ports
 
 
 def wait_healthy(ports, process, log_path, timeout=30):
@@ -30,7 +30,7 @@ def wait_healthy(ports, process, log_path, timeout=30):
 
 
 def test_rooms_span_both_transports_under_rundev(tmp_path):
-    port = free_port()
+    port, sockjs_port = free_ports(2)  # rundev serves SockJS on port + 1
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "realtime.testing.settings",
@@ -59,11 +59,11 @@ def test_rooms_span_both_transports_under_rundev(tmp_path):
             start_new_session=True,
         )
     try:
-        wait_healthy([port, port + 1], process, log_path)
+        wait_healthy([port, sockjs_port], process, log_path)
         with (
             SocketIOTestClient(f"http://127.0.0.1:{port}") as sio,
-            SockJSTestClient(f"http://127.0.0.1:{port + 1}/sockjs") as sjs,
-            SockJSTestClient(f"http://127.0.0.1:{port + 1}/sockjs") as outsider,
+            SockJSTestClient(f"http://127.0.0.1:{sockjs_port}/sockjs") as sjs,
+            SockJSTestClient(f"http://127.0.0.1:{sockjs_port}/sockjs") as outsider,
         ):
             assert sio.emit("join", "bridge") == ["bridge"]
             assert sjs.emit("join", "bridge") == ["bridge"]
@@ -77,5 +77,6 @@ def test_rooms_span_both_transports_under_rundev(tmp_path):
             outsider.assert_nothing("room_message", within=0.5)
             assert sio.received("room_message") == sjs.received("room_message") == ["from socket.io", "from sockjs"]
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
+        if process.poll() is None:  # it may have died already; its log is in the failure
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(20)

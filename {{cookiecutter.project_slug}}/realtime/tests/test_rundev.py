@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from realtime.management.commands.rundev import plan
-from realtime.testing import free_port
+from realtime.testing import free_port, free_ports
 
 
 def test_plan_socketio_alone():
@@ -52,8 +52,8 @@ def healthz(port):
 
 
 def test_rundev_serves_every_transport_then_stops_on_sigterm(tmp_path):
-    port = free_port()
-    ports = [port, port + 1] if len(settings.REALTIME_TRANSPORTS) == 2 else [port]
+    ports = free_ports(len(settings.REALTIME_TRANSPORTS))  # rundev serves the second on port + 1
+    port = ports[0]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PYTHONUNBUFFERED": "1"}
     log = open(tmp_path / "rundev.log", "wb")
     process = subprocess.Popen(
