@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 
+import pytest
 from tornado import httputil
 from tornado.http1connection import HTTP1Connection
 from tornado.httpserver import HTTPServer
@@ -211,3 +212,30 @@ def test_the_gate_covers_sockjs_paths_only(sockjs_server):
     conn.request("POST", "/healthz", body=b"z" * (4 * LIMIT), headers={"Content-Type": "text/plain"})
     assert conn.getresponse().status == 405  # tornado's answer for a method the handler lacks, not our 413
     conn.close()
+
+
+# -- issue 16, point 13: deeply nested JSON --------------------------------------------------
+
+
+@pytest.mark.parametrize("transport", ["websocket", "xhr"])
+def test_deeply_nested_json_is_dropped_with_one_log_line(sockjs_server, transport):
+    """JSON nested past Python's recursion limit: refused as malformed, no RecursionError traceback."""
+    deep = "[" * 3000 + "]" * 3000  # 6 KB, under the size limits: only its depth is hostile
+    before = sockjs_server.log().count("malformed SockJS websocket frame")
+    with SockJSTestClient(f"{sockjs_server.url}/sockjs", transport=transport) as c:
+        c.send_raw(deep)  # one SockJS message that is too deep: answered, the session goes on
+        assert c.receive("error")["error"] == "bad_frame"
+        assert c.emit("echo", "after a deep message") == "after a deep message"
+        sid = c.sid
+    with SockJSTestClient(f"{sockjs_server.url}/sockjs", transport=transport) as c:
+        status = c.send_frame(deep)  # the SockJS frame itself is too deep
+        if transport == "websocket":
+            assert c.wait_closed()[0] == 1002  # as for any frame that is not JSON
+        else:
+            assert status == 500  # sockjs-tornado's answer to a body that is not JSON
+            assert c.emit("echo", "after a deep frame") == "after a deep frame"
+    log = wait_for_log(sockjs_server, f"dropped frame from {sid}")
+    assert log.count(f"dropped frame from {sid}: malformed frame: JSON nested too deeply") == 1
+    if transport == "websocket":
+        assert log.count("malformed SockJS websocket frame") == before + 1
+    assert "RecursionError" not in log and "maximum recursion depth" not in log
