@@ -177,6 +177,8 @@ class RealtimeConnection(SockJSConnection):
             kind, fields = self.wire.decode(text)
         except (ValueError, BadFrame) as exc:
             return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
+        except RecursionError:  # json's C decoder stops at Python's recursion limit
+            return self._drop("malformed frame: JSON nested too deeply", "bad_frame")
         if kind == "ack":
             queued = socket.queue.submit(socket._client_ack, *fields)
         elif kind == "message":

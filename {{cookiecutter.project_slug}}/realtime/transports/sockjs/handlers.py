@@ -74,7 +74,7 @@ class WebSocketMixin(RawWebSocketMixin):
             return
         try:
             decoded = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             stats.counters.dropped += 1
             logger.warning("malformed SockJS websocket frame from %s; closing", self.request.remote_ip)
             self.session.close(1002, "malformed frame")
