@@ -13,8 +13,8 @@ message.
                                    ["CHANNEL_PREFIX"]``.
 ``REALTIME_SOCKETIO_PATH``         Socket.IO URL path (``"socket.io"``).
 ``REALTIME_SOCKJS_PREFIX``         core SockJS endpoint (``"/sockjs"``).
-``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect; default:
-                                   hosts in ``ALLOWED_HOSTS`` (any scheme or
+``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect, exactly; default:
+                                   the request's own origin (scheme, host,
                                    port) and ``CSRF_TRUSTED_ORIGINS``.
 ``REALTIME_MAX_MESSAGE_BYTES``     largest frame a client may send (65536).
 ``REALTIME_PING_INTERVAL``         seconds between pings (25; at least 1).

@@ -201,7 +201,7 @@ if REDIS_URL:
 {%- endif %}
 
 # Where browsers connect, when not to this site's own origin (rundev serves
-# SockJS on a second port), and who may connect (default: ALLOWED_HOSTS).
+# SockJS on a second port), and who may connect (default: the same origin, exactly).
 if os.environ.get("REALTIME_SOCKJS_URL"):
     REALTIME_SOCKJS_URL = os.environ["REALTIME_SOCKJS_URL"]
 if os.environ.get("REALTIME_SOCKETIO_URL"):

@@ -7,6 +7,7 @@ from chat.tests import test_redis_chat
 from chat.tests.browser import chat_between, create_rooms, open_room, screenshot, serve, wait_members
 from chat.tests.test_chat_live import join
 from realtime import conf
+from realtime.testing import free_ports
 
 # The Redis fixtures of test_redis_chat, shared rather than copied.
 redis_url = test_redis_chat.redis_url
@@ -38,9 +39,12 @@ def test_wire_clients_on_both_transports_chat_together(bus_env, tmp_path):
 def test_browsers_on_both_transports_chat_together(browser, bus_env, tmp_path):
     """One page, two transports: ``?transport=sockjs`` connects to the SockJS process."""
     database = str(tmp_path / "db.sqlite3")
-    with serve("sockjs", env=bus_env, database=database) as sockjs:
-        env = {**bus_env, "REALTIME_SOCKJS_URL": sockjs.url + conf.sockjs_prefix()}
-        with serve("socketio", env=env, database=database) as web:
+    web_port, sockjs_port = free_ports(2)
+    # The pages' origin is another origin than SockJS's (another port): allowed by name.
+    allowed = {"REALTIME_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port},http://127.0.0.1:{sockjs_port}"}
+    with serve("sockjs", env={**bus_env, **allowed}, database=database, port=sockjs_port) as sockjs:
+        env = {**bus_env, **allowed, "REALTIME_SOCKJS_URL": sockjs.url + conf.sockjs_prefix()}
+        with serve("socketio", env=env, database=database, port=web_port) as web:
             create_rooms(web, "mixed")
             ann, ann_watch = open_room(browser, web.url, "mixed", "ann", transport="socketio")
             bob, bob_watch = open_room(browser, web.url, "mixed", "bob", transport="sockjs")

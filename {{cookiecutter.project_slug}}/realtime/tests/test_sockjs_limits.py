@@ -201,7 +201,7 @@ def test_normal_xhr_send_and_bodies_up_to_the_limit_still_work(sockjs_server):
         assert c.emit("echo", "small") == "small"
         big = "y" * 8000  # the message is just under 8192 bytes; its body just under the limit
         assert c.emit("echo", big) == big
-    allowed = {"Origin": "http://localhost:1234"}
+    allowed = {"Origin": sockjs_server.url}
     with SockJSTestClient(f"{sockjs_server.url}/sockjs", transport="xhr", headers=allowed) as c:
         assert c.emit("echo", "allowed origin") == "allowed origin"
 

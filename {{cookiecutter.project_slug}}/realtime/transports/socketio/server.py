@@ -45,7 +45,7 @@ MAX_PENDING_EVENTS = 256
 
 
 def _origin_ok(origin, environ=None):
-    return origin_allowed(origin)
+    return origin_allowed(origin, environ or {})
 
 
 class RealtimeSocketIOServer(socketio.Server):
