@@ -14,7 +14,7 @@ from collections import deque
 from django.db.models import Q
 
 import realtime
-from chat import conf
+from chat import conf, nicknames
 from chat.models import Message, Room
 
 logger = logging.getLogger("realtime.chat")
@@ -155,18 +155,30 @@ def enter(socket, room_name, nickname=None, after=None, have=None, previous=None
     if room.private and not logged_in:
         raise ChatError("login_required", "This room is private: log in to enter.")
     nickname = clean_nickname(user.get_username()[:24] if logged_in else nickname)
+    if not logged_in:
+        why = nicknames.refusal(nickname)
+        if why is not None:
+            owner = "a registered user" if why == "registered" else "the site"
+            raise ChatError(
+                "nickname_taken",
+                f"{nickname!r} (or a name that looks like it) belongs to {owner}: pick another nickname, or log in.",
+                reason=why,
+            )
     if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
         raise ChatError("bad_after", "'after' is the id of the last message seen.")
     have = clean_have(have)
     if previous is not None and (not isinstance(previous, str) or not 0 < len(previous) <= 100):
         raise ChatError("bad_previous", "'previous' is the id of your last connection.")
     with _enter_lock:
+        wanted = nicknames.skeleton(nickname)
         for member in realtime.presence(room.channel):
             if member["sid"] in (socket.sid, previous):
                 continue
             same_user = logged_in and member.get("user_id") == user.pk
-            taken = (member.get("nickname") or "").lower() == nickname.lower()
-            if taken and not same_user:
+            # A logged-in user is never kept out of their own name by an anonymous holder.
+            yields = logged_in and member.get("user_id") is None
+            taken = nicknames.skeleton(member.get("nickname") or "") == wanted
+            if taken and not same_user and not yields:
                 raise ChatError(
                     "nickname_taken", f"Someone called {nickname!r} is already here; pick another nickname."
                 )
