@@ -25,8 +25,11 @@ from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
-#: Signal kwargs a client may not send (they are Django's own arguments).
-RESERVED = frozenset({"sender", "signal"})
+#: Signal kwargs a client may not send: Django's own (``sender``, ``signal``) and every
+#: name a server-side caller passes or a receiver may read as trusted (``request``,
+#: ``user``, ``socket``, ``connection``, ``session``, as the core's signals send them).
+#: A client's ``{"user": "admin"}`` would otherwise reach a receiver that takes ``user``.
+RESERVED = frozenset({"sender", "signal", "request", "user", "socket", "connection", "session", "event"})
 
 
 class SignalEncoder(DjangoJSONEncoder):
@@ -130,7 +133,10 @@ class BaseSignalConnection:
         if not isinstance(data, dict) or not all(isinstance(k, str) and k.isidentifier() for k in data):
             return self._error("bad_data", f"signal {name!r}: data must be an object with identifier keys")
         if RESERVED & set(data):
-            return self._error("bad_data", f"signal {name!r}: {sorted(RESERVED & set(data))} are reserved keys")
+            return self._error(
+                "reserved_key",
+                f"signal {name!r}: {sorted(RESERVED & set(data))} are set by the server, not the client; rename them",
+            )
         method = getattr(self, f"event_{name}", None)
         signal = self._listened_signal(name)
         if method is None and signal is None:
@@ -158,12 +164,15 @@ class BaseSignalConnection:
                     )
                     failed = True
         if failed:
-            self._error("server_error", f"the server failed to handle signal {name!r}")
+            return self._error("server_error", f"the server failed to handle signal {name!r}")
         return None
 
     def _error(self, code, text):
+        """One log line and an ``error`` signal; returned, so an acked signal gets it in its ack too."""
         logger.warning("signal from %s on %s: %s", self.socket.sid, self.url, text)
-        self.socket.emit("error", {"error": code, "message": text})
+        error = {"error": code, "message": text}
+        self.socket.emit("error", error)
+        return error
 
     def _cleanup(self):
         for signal, receiver in self._receivers:
@@ -314,12 +323,13 @@ class SignalEndpoint:
         if connection is None or not socket.connected:
             return
         close_old_connections()
+        error = None
         try:
-            connection.handle(name, args[0] if args else None)
+            error = connection.handle(name, args[0] if args else None)
         finally:
             close_old_connections()
             if ack is not None:
-                ack()
+                ack(error) if error is not None else ack()
 
     def _forget(self, socket):
         if not connected_sockets._remove(socket):

@@ -102,3 +102,19 @@ def test_signal_socket_over_socketio_in_chromium(server):
         )
         page.wait_for_function("perr.length > 0", timeout=20_000)
         assert page.evaluate("perr[0].error") == "refused" and not page.evaluate("priv.isOpen")
+
+
+@pytest.mark.parametrize("key", ["request", "user", "socket", "connection", "session", "sender", "signal"])
+def test_a_client_cannot_set_a_kwarg_the_server_supplies(server, key):
+    """Issue 16, point 12: ``{"user": "admin"}`` must not reach a receiver taking ``user``."""
+    with ns(server) as eve:
+        answer = eve.emit("whoami", {key: "admin"})
+        assert answer["error"] == "reserved_key" and key in answer["message"], answer
+        assert eve.receive("error")["error"] == "reserved_key"
+        eve.assert_nothing("you")  # the receiver never ran
+        assert eve.emit("whoami", {"extra": 1}) is None  # a fair signal still goes through
+        assert eve.receive("you")["user"] is None
+        sid = eve.sid
+    log = server.log()
+    assert log.count(f"signal from {sid} on /simple: signal 'whoami': ['{key}'] are set by the server") == 1
+    assert "Traceback" not in log
