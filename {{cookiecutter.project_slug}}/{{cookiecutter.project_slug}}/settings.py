@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "realtime.middleware.HealthCheckMiddleware",
     "realtime.middleware.ForwardedMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page: this site's scripts and styles only (realtime/csp.py).
+    "realtime.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -86,21 +86,23 @@ def test_signal_socket_over_socketio_in_chromium(server):
                 n => sock.on(n, d => events.push([n, d === undefined ? null : d])));
             }"""
         )
-        page.wait_for_function("sock.isOpen", timeout=20_000)
+        page.wait_for_function("() => sock.isOpen", timeout=20_000)
         assert page.evaluate("sock.transportName()") == "polling"  # the SockJS name mapped
         page.evaluate("sock.send('ping', {ping: 'x'}); sock.send('nobody_listens', {})")
-        page.wait_for_function("events.some(e => e[0] === 'pong') && events.some(e => e[0] === 'error')")
+        page.wait_for_function("() => events.some(e => e[0] === 'pong') && events.some(e => e[0] === 'error')")
         assert page.evaluate("events.filter(e => e[0] === 'error')[0][1].error") == "unknown_signal"
         server.stop()
-        page.wait_for_function("!sock.isOpen", timeout=20_000)
+        page.wait_for_function("() => !sock.isOpen", timeout=20_000)
         page.evaluate("sock.send('ping', {ping: 'queued'})")
         server.start()
-        page.wait_for_function("sock.opens === 2 && events.filter(e => e[0] === 'pong').length === 2", timeout=30_000)
+        page.wait_for_function(
+            "() => sock.opens === 2 && events.filter(e => e[0] === 'pong').length === 2", timeout=30_000
+        )
         page.evaluate(
             "window.priv = new SignalSocket('/private', {transport: 'socketio'}); window.perr = [];"
             "priv.on('error', e => perr.push(e))"
         )
-        page.wait_for_function("perr.length > 0", timeout=20_000)
+        page.wait_for_function("() => perr.length > 0", timeout=20_000)
         assert page.evaluate("perr[0].error") == "refused" and not page.evaluate("priv.isOpen")
 
 
