@@ -9,11 +9,12 @@ was an acceptance before.
 import pytest
 import requests
 import websocket
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from realtime import origins
-from realtime.testing import LiveServer, SocketIOTestClient, SockJSTestClient
+from realtime.testing import LiveServer
 
 from .conftest import TEST_APPS
 
@@ -90,7 +91,7 @@ def test_explicit_list_is_exact_and_star_is_explicit():
             origins.allowed_origins()
 
 
-# -- live, on both transports, with ALLOWED_HOSTS=* ---------------------------------------
+# -- live, on each transport the project serves, with ALLOWED_HOSTS=* --------------------
 
 
 def foreign_origins(url):
@@ -102,20 +103,25 @@ def foreign_origins(url):
     ]
 
 
-@pytest.fixture(scope="module")
-def wildcard_gevent():
-    with LiveServer("rungevent", extra_apps=TEST_APPS, env={"ALLOWED_HOSTS": "*"}) as server:
+@pytest.fixture(scope="module", params=list(getattr(settings, "REALTIME_TRANSPORTS", [])))
+def wildcard_server(request):
+    """A server of each transport the project serves, with ``ALLOWED_HOSTS=*``."""
+    command, args = ("rungevent", []) if request.param == "socketio" else ("runsocket", ["--django"])
+    with LiveServer(command, args=args, extra_apps=TEST_APPS, env={"ALLOWED_HOSTS": "*"}) as server:
+        server.transport = request.param
         yield server
 
 
-@pytest.fixture(scope="module")
-def wildcard_sockjs():
-    with LiveServer("runsocket", args=["--django"], extra_apps=TEST_APPS, env={"ALLOWED_HOSTS": "*"}) as server:
-        yield server
+def test_other_ports_schemes_and_sites_are_refused_and_the_own_origin_connects(wildcard_server):
+    if wildcard_server.transport == "socketio":
+        socketio_refuses_and_accepts(wildcard_server.url)
+    else:
+        sockjs_refuses_and_accepts(wildcard_server.url)
 
 
-def test_socketio_refuses_other_ports_schemes_and_sites(wildcard_gevent):
-    url = wildcard_gevent.url
+def socketio_refuses_and_accepts(url):
+    from realtime.testing import SocketIOTestClient
+
     for origin in foreign_origins(url):
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(
@@ -132,8 +138,9 @@ def test_socketio_refuses_other_ports_schemes_and_sites(wildcard_gevent):
         assert ours.connected and ours.emit("echo", "same origin") == "same origin"
 
 
-def test_sockjs_refuses_other_ports_schemes_and_sites(wildcard_sockjs):
-    url = wildcard_sockjs.url
+def sockjs_refuses_and_accepts(url):
+    from realtime.testing import SockJSTestClient
+
     for origin in foreign_origins(url):
         for transport in ("websocket", "xhr"):
             c = SockJSTestClient(f"{url}/sockjs", transport=transport, headers={"Origin": origin})

@@ -1,9 +1,9 @@
 """A socket loses its user when the user does (issue 16, point 5), in-process.
 
 The user is resolved once, at connect: before, a logged-out or deactivated
-user's open socket kept reading and posting in private rooms. Across
-processes and over HTTP: ``chat/tests/test_chat_revocation.py`` and
-``chat/tests/test_redis_revocation.py``.
+user's open socket kept reading and posting in private rooms. Over HTTP
+(and across processes, where the project has a networked bus): the chat's
+``test_chat_revocation`` tests.
 """
 
 import pytest
