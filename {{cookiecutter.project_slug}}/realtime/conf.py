@@ -21,6 +21,10 @@ message.
 ``REALTIME_PING_TIMEOUT``          seconds to wait for a pong (20).
 ``REALTIME_PRESENCE_TTL``          seconds before a dead process's members
                                    leave presence (15).
+``REALTIME_EVENT_RATE``            client events per second one connection
+                                   may send, sustained (50; 0: no limit).
+``REALTIME_EVENT_BURST``           ... and back to back (300); past them an
+                                   event is answered ``rate_limited``.
 =================================  ===========================================
 """
 
@@ -38,6 +42,8 @@ DEFAULTS = {
     "REALTIME_PING_TIMEOUT": 20,
     "REALTIME_PRESENCE_TTL": 15,
     "REALTIME_BUS_BACKEND": None,
+    "REALTIME_EVENT_RATE": 50,
+    "REALTIME_EVENT_BURST": 300,
 }
 
 
@@ -63,6 +69,13 @@ def ping_interval():
 
 def ping_timeout():
     return _number("REALTIME_PING_TIMEOUT", 1, "set it in seconds, e.g. 20.")
+
+
+def event_rate():
+    """``(per second, burst)`` of client events one connection may send; a rate of 0 turns it off."""
+    rate = _number("REALTIME_EVENT_RATE", 0, "set events per second per connection, e.g. 50 (0: no limit).")
+    burst = _number("REALTIME_EVENT_BURST", 1, "set how many events a connection may send back to back, e.g. 300.")
+    return float(rate), float(burst)
 
 
 def presence_ttl():
@@ -110,6 +123,7 @@ def check_all():
     ping_interval()
     ping_timeout()
     presence_ttl()
+    event_rate()
     socketio_path()
     sockjs_prefix()
     channel_prefix()

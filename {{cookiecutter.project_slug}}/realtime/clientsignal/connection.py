@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.dispatch import Signal
 
-from realtime import bus, stats
+from realtime import bus, ratelimit, stats
 from realtime.clientsignal import settings as cs_settings
 from realtime.envelope import Envelope
 from realtime.exceptions import ConnectionRefused
@@ -321,6 +321,12 @@ class SignalEndpoint:
         stats.counters.messages_in += 1
         connection = getattr(socket, "signal_connection", None)
         if connection is None or not socket.connected:
+            return
+        limited = ratelimit.refusal(socket)  # one log line per streak
+        if limited is not None:
+            socket.emit("error", limited)
+            if ack is not None:
+                ack(limited)
             return
         close_old_connections()
         error = None
