@@ -13,6 +13,9 @@
                                 registered usernames are reserved too.
 ``CHAT_USERNAME_CACHE_SECONDS`` how long a process keeps the skeletons of
                                 registered usernames (30).
+``CHAT_PRESENCE_INTERVAL``      seconds over which a room's presence changes
+                                are folded into one update (1.0; 0: each
+                                change at once): chat/presence_updates.py.
 ==============================  ==============================================
 """
 
@@ -46,3 +49,7 @@ def reserved_nicknames():
 
 def username_cache_seconds():
     return float(getattr(settings, "CHAT_USERNAME_CACHE_SECONDS", 30))
+
+
+def presence_interval():
+    return float(getattr(settings, "CHAT_PRESENCE_INTERVAL", 1.0))

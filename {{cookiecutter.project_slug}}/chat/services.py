@@ -14,7 +14,7 @@ from collections import deque
 from django.db.models import Q
 
 import realtime
-from chat import conf, nicknames
+from chat import conf, nicknames, presence_updates
 from chat.models import Message, Room
 
 logger = logging.getLogger("realtime.chat")
@@ -189,7 +189,7 @@ def enter(socket, room_name, nickname=None, after=None, have=None, previous=None
         socket.join(room.channel)
     messages, skipped = history(room, after, have)
     present = members(room)
-    realtime.emit("chat:presence", {"event": "joined", "nickname": nickname, "members": present}, room=room.channel)
+    presence_updates.changed(room, "joined", nickname)
     return {
         "ok": True,
         "room": room.name,

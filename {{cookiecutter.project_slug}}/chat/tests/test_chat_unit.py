@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def adapter():
+def adapter(settings):
+    settings.CHAT_PRESENCE_INTERVAL = 0  # each presence change at once (folding: test_chat_limits.py)
     with memory_transport() as a:
         yield a
 
