@@ -28,6 +28,7 @@ def rl_echo(sender, event, **kwargs):
     return event.args[0]
 
 
+@pytest.mark.django_db  # dispatch closes stale database connections around receivers
 @override_settings(REALTIME_EVENT_RATE=2, REALTIME_EVENT_BURST=5)
 def test_a_burst_past_the_bucket_is_refused_with_a_code_and_one_log_line(caplog):
     with memory_transport():
@@ -44,6 +45,7 @@ def test_a_burst_past_the_bucket_is_refused_with_a_code_and_one_log_line(caplog)
         assert caplog.text.count(f"refusing events from {flooder.sid}") == 2  # a new streak, a new line
 
 
+@pytest.mark.django_db
 @override_settings(REALTIME_EVENT_RATE=0)
 def test_a_rate_of_zero_turns_the_limit_off():
     with memory_transport():
