@@ -1,18 +1,27 @@
 """The python-socketio server, wired to the core.
 
 python-socketio speaks the protocol (Engine.IO v4, Socket.IO v5, websocket
-and long-polling, pings, acks); this subclass only routes what a client does
-to the endpoint's handler (:mod:`realtime.dispatch` for ``/``) and keeps the
-rules of the core for bad input: a malformed packet, a packet for a namespace
-the client has not joined, or an event without a name is dropped with one log
-line and the connection keeps going.
+and long-polling, pings, acks); this subclass routes what a client does to
+the endpoint's handler (:mod:`realtime.dispatch` for ``/``) and follows the
+protocol documents where python-socketio does not:
 
-Every namespace is an endpoint registered in :mod:`realtime.endpoints`;
-connecting to any other namespace is refused with a reason the client sees.
+* events a receiver emits while the client connects (``socket_connected``,
+  a client signal's ``on_open``) go out after the CONNECT packet, not before;
+* a malformed packet (or an event without a name) closes the session, with
+  one log line, as the protocol says; a packet for a namespace the client has
+  not joined is dropped (logged), as the Node server ignores it;
+* a client that opens a session but joins no namespace within
+  ``REALTIME_CONNECT_TIMEOUT`` is closed.
+
+Engine.IO fixes live in :mod:`.engineio_compat`. Every namespace is an
+endpoint registered in :mod:`realtime.endpoints`; any other namespace gets
+``CONNECT_ERROR`` ``{"message": "Invalid namespace"}``.
 """
 
+import functools
 import logging
 
+import gevent
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
@@ -21,6 +30,7 @@ from realtime import conf, endpoints, stats
 from realtime.exceptions import ConnectionRefused
 from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
+from realtime.transports.socketio import engineio_compat
 from realtime.transports.socketio.guard import GuardedWebSocket
 from realtime.transports.socketio.socket import SocketIOSocket
 
@@ -73,25 +83,67 @@ class RealtimeSocketIOServer(socketio.Server):
             "engineio_logger": _library_logger("engineio.server"),
         }
         defaults.update(options)
+        engineio_compat.check_library()
         super().__init__(**defaults)
         # Our websocket wrapper drops bad frames before Engine.IO sees them.
         self.eio._async = dict(self.eio._async, websocket=GuardedWebSocket)
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
+        #: (eio_sid, namespace) -> the socket whose connect is running (its writes wait).
+        self._connecting = {}
+        #: Engine.IO sessions that have not sent a CONNECT yet.
+        self._awaiting_connect = set()
+        self.connect_timeout = conf.connect_timeout()
         self.on("connect", self._on_connect, namespace="*")
         self.on("disconnect", self._on_disconnect, namespace="*")
 
+    def _engineio_server_class(self):
+        return engineio_compat.EngineIOServer
+
     # -- inbound: connect / disconnect -----------------------------------------
+    def _handle_eio_connect(self, eio_sid, environ):
+        """A new Engine.IO session: it has ``connect_timeout`` seconds to join a namespace."""
+        super()._handle_eio_connect(eio_sid, environ)
+        if self.connect_timeout:
+            self._awaiting_connect.add(eio_sid)
+            gevent.spawn_later(self.connect_timeout, self._check_joined, eio_sid)
+
+    def _check_joined(self, eio_sid):
+        if eio_sid in self._awaiting_connect:
+            self._awaiting_connect.discard(eio_sid)
+            logger.info("closing Engine.IO session %s: no namespace joined within REALTIME_CONNECT_TIMEOUT", eio_sid)
+            engineio_compat.close_session(self.eio, eio_sid)
+
+    def _handle_eio_disconnect(self, eio_sid, reason):
+        self._awaiting_connect.discard(eio_sid)
+        super()._handle_eio_disconnect(eio_sid, reason)
+
+    def _handle_connect(self, eio_sid, namespace, data):
+        """CONNECT: what receivers emit while it runs is sent after python-socketio's answer."""
+        self._awaiting_connect.discard(eio_sid)
+        key = (eio_sid, namespace or "/")
+        try:
+            super()._handle_connect(eio_sid, namespace, data)
+        finally:
+            socket = self._connecting.pop(key, None)
+            if socket is not None:
+                held, socket.held = socket.held, None
+                if socket.sid in self.sockets:  # accepted: CONNECT is queued, then these
+                    for write in held:
+                        write()
+
     def _on_connect(self, namespace, sid, environ, auth=None):
         """Build the socket and run the endpoint's connect (which may refuse)."""
         try:
             handler = endpoints.get(namespace)
             if handler is None:
                 stats.counters.refused += 1
-                logger.info("refused %s: no endpoint %.100r", sid, namespace)
-                raise ConnectionRefused(f"no endpoint {namespace[:100]!r}")
+                logger.info("refused %s: no endpoint %.100r (not in CLIENTSIGNAL_CONNECTIONS)", sid, namespace)
+                raise ConnectionRefused("Invalid namespace")  # the Node server's words
             eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
             socket = SocketIOSocket(self, sid, eio_sid, request_from_environ(environ), namespace, auth)
+            socket.held = []
+            self._connecting[(eio_sid, namespace)] = socket
             self.sockets[sid] = socket
             try:
                 handler.connect(socket)
@@ -118,15 +170,19 @@ class RealtimeSocketIOServer(socketio.Server):
 
     # -- inbound: packets ----------------------------------------------------
     def _handle_eio_message(self, eio_sid, data):
-        """Decode a Socket.IO packet; a malformed one is dropped, logged once."""
+        """Decode a Socket.IO packet; a malformed one closes the session (one log line)."""
         try:
             super()._handle_eio_message(eio_sid, data)
         except Exception as exc:
             stats.counters.dropped += 1
             self._binary_packet.pop(eio_sid, None)
             logger.warning(
-                "dropped malformed Socket.IO packet from %s: %s (%.80r)", eio_sid, exc or type(exc).__name__, data
+                "closing Engine.IO session %s: malformed Socket.IO packet: %s (%.80r)",
+                eio_sid,
+                exc or type(exc).__name__,
+                data,
             )
+            engineio_compat.close_session(self.eio, eio_sid)
 
     def _handle_event(self, eio_sid, namespace, id, data):
         """An EVENT packet: queue it for the endpoint's handler (see :meth:`_drain`)."""
@@ -138,9 +194,7 @@ class RealtimeSocketIOServer(socketio.Server):
             logger.warning("dropped event from %s: not connected to namespace %r", eio_sid, namespace)
             return
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
-            stats.counters.dropped += 1
-            logger.warning("dropped event from %s: no event name (%.80r)", sid, data)
-            return
+            raise ValueError("an EVENT must be a list starting with the event name")
         ack = None
         if id is not None:
 
@@ -205,6 +259,8 @@ class RealtimeSocketIOServer(socketio.Server):
 
     def write_event(self, sockets, namespace, data):
         """Write one EVENT to ``sockets`` (all on ``namespace``)."""
+        if self._connecting:
+            sockets = self._hold(sockets, functools.partial(self.write_event, namespace=namespace, data=data))
         frames = self.encode_event(namespace, data)
         send = self.eio.send_packet
         if any(frame.binary for frame in frames):
@@ -221,9 +277,23 @@ class RealtimeSocketIOServer(socketio.Server):
 
     def write_event_with_ack(self, socket, event, args, callback):
         """An EVENT with an ack id: ``callback(*args)`` runs when the client acks."""
+        if getattr(socket, "held", None) is not None:
+            socket.held.append(functools.partial(self.write_event_with_ack, socket, event, args, callback))
+            return
         id = self.manager._generate_ack_id(socket.sid, callback)
         pkt = self.packet_class(sio_packet.EVENT, namespace=socket.endpoint, data=[event, *args], id=id)
         self._send_packet(socket.eio_sid, pkt)
+
+    @staticmethod
+    def _hold(sockets, write):
+        """The sockets that may be written now; the others keep ``write`` for after CONNECT."""
+        ready = []
+        for socket in sockets:
+            if getattr(socket, "held", None) is None:
+                ready.append(socket)
+            else:
+                socket.held.append(functools.partial(write, [socket]))
+        return ready
 
     def close_all(self):
         """Close every Engine.IO connection (shutdown): clients will reconnect.
