@@ -2,16 +2,24 @@
 
 from django.dispatch import receiver
 
+import realtime
+
+from realtime.exceptions import ConnectionRefused
 from realtime.signals import socket_client_event_by_type, socket_client_message, socket_connected
 
 
 @receiver(socket_connected)
 def greet(sender, request, **kwargs):
+    if request.GET.get("refuse"):
+        raise ConnectionRefused(request.GET["refuse"])  # the client must see this reason
     # Emitted while the client is still connecting: it must arrive after CONNECT.
     sender.emit("auth", getattr(sender, "auth", None) or {})
     if request.GET.get("burst"):
         for i in range(int(request.GET["burst"])):
             sender.emit("burst", i)
+    if request.GET.get("room"):  # through the bus, as any code's realtime.emit(room=...)
+        sender.join(request.GET["room"])
+        realtime.emit("room_hello", request.GET["room"], room=request.GET["room"], endpoint=sender.endpoint)
 
 
 @receiver(socket_client_message)

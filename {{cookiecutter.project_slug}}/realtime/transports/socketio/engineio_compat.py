@@ -159,11 +159,18 @@ class EngineIOServer(engineio.Server):
             return
         session.__class__ = EngineIOSocket
         session._adopt()
-        opening = session.queue.peek(block=False)  # _handle_connect queues OPEN first
-        if opening.packet_type == eio_packet.OPEN and isinstance(opening.data, dict):
-            opening.data["pingInterval"] = milliseconds(self.ping_interval + self.ping_interval_grace_period)
-            opening.data["pingTimeout"] = milliseconds(self.ping_timeout)
-            opening.encode_cache = None
+        opening = session.queue.peek(block=False) if session.queue.qsize() else None
+        if opening is None or opening.packet_type != eio_packet.OPEN or not isinstance(opening.data, dict):
+            # _handle_connect no longer queues OPEN first: the library changed.
+            self._log_error_once(
+                "engineio_compat: no OPEN packet to fix; pingInterval may be truncated. Update "
+                "realtime/transports/socketio/engineio_compat.py for this python-engineio.",
+                "realtime-open-packet",
+            )
+            return
+        opening.data["pingInterval"] = milliseconds(self.ping_interval + self.ping_interval_grace_period)
+        opening.data["pingTimeout"] = milliseconds(self.ping_timeout)
+        opening.encode_cache = None
 
 
 def close_session(eio, sid, reason=None):
