@@ -32,3 +32,13 @@ def message_back(sender, request, message, **kwargs):
 @receiver(socket_client_event_by_type["message-with-ack"])
 def message_with_ack(sender, request, event, **kwargs):
     event.ack(*event.args)
+
+
+@receiver(socket_client_event_by_type["ask"])
+def ask(sender, request, event, **kwargs):
+    """A server-to-client ack: emit ``question`` with a callback, report the answer as ``answered``."""
+
+    def answered(*args):
+        sender.emit("answered", *args)
+
+    sender.emit("question", *event.args, callback=answered)
