@@ -13,7 +13,8 @@ protocol documents where python-socketio does not:
 * a client that opens a session but joins no namespace within
   ``REALTIME_CONNECT_TIMEOUT`` is closed.
 
-Engine.IO fixes live in :mod:`.engineio_compat`. Every namespace is an
+The first and last live in :mod:`.handshake`, Engine.IO fixes in
+:mod:`.engineio_compat`. Every namespace is an
 endpoint registered in :mod:`realtime.endpoints`; any other namespace gets
 ``CONNECT_ERROR`` ``{"message": "Invalid namespace"}``.
 """
@@ -21,7 +22,6 @@ endpoint registered in :mod:`realtime.endpoints`; any other namespace gets
 import functools
 import logging
 
-import gevent
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
@@ -32,6 +32,7 @@ from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
 from realtime.transports.socketio import engineio_compat
 from realtime.transports.socketio.guard import GuardedWebSocket
+from realtime.transports.socketio.handshake import HandshakeMixin
 from realtime.transports.socketio.socket import SocketIOSocket
 
 logger = logging.getLogger("realtime")
@@ -58,7 +59,7 @@ def _origin_ok(origin, environ=None):
     return origin_allowed(origin)
 
 
-class RealtimeSocketIOServer(socketio.Server):
+class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
     """A ``socketio.Server(async_mode='gevent')`` serving :mod:`realtime.endpoints`.
 
     Settings come from :mod:`realtime.conf`: ping interval and timeout, and
@@ -89,11 +90,7 @@ class RealtimeSocketIOServer(socketio.Server):
         self.eio._async = dict(self.eio._async, websocket=GuardedWebSocket)
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
-        #: (eio_sid, namespace) -> the socket whose connect is running (its writes wait).
-        self._connecting = {}
-        #: Engine.IO sessions that have not sent a CONNECT yet.
-        self._awaiting_connect = set()
-        self.connect_timeout = conf.connect_timeout()
+        self._init_handshake(conf.connect_timeout())
         self.on("connect", self._on_connect, namespace="*")
         self.on("disconnect", self._on_disconnect, namespace="*")
 
@@ -101,37 +98,6 @@ class RealtimeSocketIOServer(socketio.Server):
         return engineio_compat.EngineIOServer
 
     # -- inbound: connect / disconnect -----------------------------------------
-    def _handle_eio_connect(self, eio_sid, environ):
-        """A new Engine.IO session: it has ``connect_timeout`` seconds to join a namespace."""
-        super()._handle_eio_connect(eio_sid, environ)
-        if self.connect_timeout:
-            self._awaiting_connect.add(eio_sid)
-            gevent.spawn_later(self.connect_timeout, self._check_joined, eio_sid)
-
-    def _check_joined(self, eio_sid):
-        if eio_sid in self._awaiting_connect:
-            self._awaiting_connect.discard(eio_sid)
-            logger.info("closing Engine.IO session %s: no namespace joined within REALTIME_CONNECT_TIMEOUT", eio_sid)
-            engineio_compat.close_session(self.eio, eio_sid)
-
-    def _handle_eio_disconnect(self, eio_sid, reason):
-        self._awaiting_connect.discard(eio_sid)
-        super()._handle_eio_disconnect(eio_sid, reason)
-
-    def _handle_connect(self, eio_sid, namespace, data):
-        """CONNECT: what receivers emit while it runs is sent after python-socketio's answer."""
-        self._awaiting_connect.discard(eio_sid)
-        key = (eio_sid, namespace or "/")
-        try:
-            super()._handle_connect(eio_sid, namespace, data)
-        finally:
-            socket = self._connecting.pop(key, None)
-            if socket is not None:
-                held, socket.held = socket.held, None
-                if socket.sid in self.sockets:  # accepted: CONNECT is queued, then these
-                    for write in held:
-                        write()
-
     def _on_connect(self, namespace, sid, environ, auth=None):
         """Build the socket and run the endpoint's connect (which may refuse)."""
         try:
@@ -142,8 +108,7 @@ class RealtimeSocketIOServer(socketio.Server):
                 raise ConnectionRefused("Invalid namespace")  # the Node server's words
             eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
             socket = SocketIOSocket(self, sid, eio_sid, request_from_environ(environ), namespace, auth)
-            socket.held = []
-            self._connecting[(eio_sid, namespace)] = socket
+            self._hold_writes(socket)
             self.sockets[sid] = socket
             try:
                 handler.connect(socket)
@@ -283,17 +248,6 @@ class RealtimeSocketIOServer(socketio.Server):
         id = self.manager._generate_ack_id(socket.sid, callback)
         pkt = self.packet_class(sio_packet.EVENT, namespace=socket.endpoint, data=[event, *args], id=id)
         self._send_packet(socket.eio_sid, pkt)
-
-    @staticmethod
-    def _hold(sockets, write):
-        """The sockets that may be written now; the others keep ``write`` for after CONNECT."""
-        ready = []
-        for socket in sockets:
-            if getattr(socket, "held", None) is None:
-                ready.append(socket)
-            else:
-                socket.held.append(functools.partial(write, [socket]))
-        return ready
 
     def close_all(self):
         """Close every Engine.IO connection (shutdown): clients will reconnect.
