@@ -186,7 +186,7 @@ def test_pings_come_every_interval_and_pongs_keep_the_session(fast):
             pings.append(time.monotonic() - started)
             ws.send("3")
     gaps = [b - a for a, b in zip(pings, pings[1:])]
-    assert all(0.25 < gap < 0.6 for gap in gaps), gaps  # 300 ms, not 0 or whole seconds
+    assert all(0.25 < gap < 0.9 for gap in gaps), gaps  # 300 ms (plus this client's delay), not whole seconds
     ws.send('42["message","still here"]')
     assert ws.recv() in ('42["message-back","still here"]', "2")
     ws.close()
