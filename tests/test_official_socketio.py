@@ -94,7 +94,7 @@ def rungevent(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def results(rungevent, node_modules):
+def results(node_modules, rungevent):  # node first: a missing npm skips before baking
     url, log = rungevent
     finished = run_node(SCRIPT, url, node_modules, cwd=SCRIPT.parent, timeout=180)
     assert finished.returncode == 0, finished.stdout + finished.stderr
