@@ -149,6 +149,21 @@ def test_connect_time_events_follow_connect_over_websocket(server, namespace):
     ws.close()
 
 
+@pytest.mark.parametrize("namespace", ["/", "/custom"])
+def test_an_event_with_an_ack_sent_while_connecting_follows_connect(server, namespace):
+    ws, _ = open_ws(server, "&ask=ready")
+    ws.send(f"40{prefix(namespace)}")
+    frames = [ws.recv() for _ in range(3)]
+    assert frames[0].startswith(f'40{prefix(namespace)}{{"sid":"'), frames
+    assert frames[1] == f'42{prefix(namespace)}["auth",{{}}]'
+    head = f"42{prefix(namespace)}"
+    assert frames[2].startswith(head) and frames[2].endswith('["question","ready"]'), frames
+    ack_id = frames[2][len(head) : frames[2].index("[")]
+    ws.send(f'43{prefix(namespace)}{ack_id}["yes"]')
+    assert ws.recv() == f'42{prefix(namespace)}["answered","yes"]'
+    ws.close()
+
+
 @pytest.mark.parametrize("namespace", NAMESPACES)
 def test_connect_time_events_follow_connect_over_polling(server, namespace):
     sid = open_polling(server, "&burst=2")["sid"]

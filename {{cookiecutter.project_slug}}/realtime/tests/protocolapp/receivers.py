@@ -17,6 +17,8 @@ def greet(sender, request, **kwargs):
     if request.GET.get("burst"):
         for i in range(int(request.GET["burst"])):
             sender.emit("burst", i)
+    if request.GET.get("ask"):  # an event the client must ack, sent while connecting
+        sender.emit("question", request.GET["ask"], callback=lambda *args: sender.emit("answered", *args))
     if request.GET.get("room"):  # through the bus, as any code's realtime.emit(room=...)
         sender.join(request.GET["room"])
         realtime.emit("room_hello", request.GET["room"], room=request.GET["room"], endpoint=sender.endpoint)
