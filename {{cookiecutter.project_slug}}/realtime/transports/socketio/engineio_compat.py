@@ -126,6 +126,7 @@ class EngineIOSocket(eio_socket.Socket):
             return []
 
     def poll(self):
+        """Queued packets; the upgrade's NOOP is dropped if the websocket writer got it."""
         while True:
             packets = super().poll()
             if not self._upgrade_noop or not packets:
@@ -183,3 +184,9 @@ def close_session(eio, sid, reason=None):
     session = eio.sockets.get(sid)
     if session is not None and not (session.closing or session.closed):
         session.close(wait=False, abort=False, reason=reason or eio.reason.TRANSPORT_ERROR)
+
+
+def session_open(eio, sid):
+    """True if ``sid`` names an Engine.IO session that is still open."""
+    session = eio.sockets.get(sid)
+    return session is not None and not session.closed

@@ -86,10 +86,8 @@ class RealtimeWSGIApp:
         sid = query.get("sid", [None])[0]
         if sid is None and query.get("EIO") != ["4"]:
             return "400 Bad Request", "unsupported protocol version: EIO=4 (Socket.IO 3+ clients) is required"
-        if sid is not None:
-            session = self.server.eio.sockets.get(sid)
-            if session is None or session.closed:
-                return "400 Bad Request", "unknown or closed session: open a new one"
+        if sid is not None and not engineio_compat.session_open(self.server.eio, sid):
+            return "400 Bad Request", "unknown or closed session: open a new one"
         return None
 
     def _check_post(self, environ):
@@ -113,14 +111,12 @@ class RealtimeWSGIApp:
                 length,
                 self.max_bytes,
             )
-            session = self.server.eio.sockets.get(sid)
-            if session is not None:
-                session.close(wait=False, abort=False)  # the next poll gets CLOSE
+            engineio_compat.close_session(self.server.eio, sid)  # the pending or next poll gets CLOSE
             return "413 Content Too Large", "message too large"
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
         problem = payload_problem(body)
-        if problem is not None and sid in self.server.eio.sockets:
+        if problem is not None and engineio_compat.session_open(self.server.eio, sid):
             stats.counters.dropped += 1
             logger.warning(
                 "closing polling session %s from %s: malformed Engine.IO payload: %s (%.60r)", sid, peer, problem, body
