@@ -207,7 +207,7 @@ def test_pings_come_every_interval_and_pongs_keep_the_session(fast):
     ws.close()
 
 
-def _ping_timeout_delays(fast, transport, attempts=3):
+def _ping_timeout_delays(fast, transport, attempts=5):
     """Seconds from each unanswered PING to the session's end, as the client sees it."""
     delays = []
     for _ in range(attempts):
@@ -229,7 +229,7 @@ def _ping_timeout_delays(fast, transport, attempts=3):
 def test_ping_timeout_closes_the_session_within_100_ms_of_its_deadline(fast, transport):
     delays = _ping_timeout_delays(fast, transport)
     # Seen from the client, each delay is off by how late the PING reached it: on a busy
-    # machine one attempt can look early or late, so judge the best and the worst of three.
+    # machine one attempt can look early or late, so judge the best and the worst of five.
     assert max(delays) > 0.15, delays  # the session waited for the pong
     assert min(delays) < 0.2 + 0.1, delays  # and closed at most 100 ms after the deadline
 
