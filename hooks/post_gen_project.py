@@ -23,6 +23,7 @@ SOCKETIO_PATHS = (
     "realtime/testing/socketio.py",
     "realtime/tests/test_socketio*.py",
     "realtime/tests/seedapp",
+    "realtime/tests/protocolapp",
 )
 SOCKJS_PATHS = (
     "realtime/transports/sockjs",
