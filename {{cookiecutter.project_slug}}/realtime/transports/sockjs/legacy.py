@@ -38,7 +38,7 @@ from realtime import stats
 
 logger = logging.getLogger("realtime")
 
-CALLBACK = re.compile(r"^[a-zA-Z0-9_.]+$")
+CALLBACK = re.compile(r"[a-zA-Z0-9_.]+")  # the protocol's ^[a-zA-Z0-9_.]+$, used with fullmatch
 
 IFRAME_PAGE = """<!DOCTYPE html>
 <html>
@@ -76,7 +76,7 @@ def valid_callback(handler):
     if not callback:
         _plain_error(handler, 500, '"callback" parameter required')
         return None
-    if not CALLBACK.match(callback):
+    if not CALLBACK.fullmatch(callback):
         stats.counters.dropped += 1  # tornado's access log has the one line (a 500 and the URL)
         _plain_error(handler, 500, 'invalid "callback" parameter')
         return None
