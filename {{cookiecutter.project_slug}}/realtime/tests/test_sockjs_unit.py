@@ -108,6 +108,7 @@ class _WS:
 
 class _Session:
     is_closed = False
+    send_expects_json = True
 
     def __init__(self, handler):
         self.handler = handler

@@ -40,6 +40,14 @@ def close_session(session, code, reason, io_loop=None):
         session.close(code, str(reason))
 
 
+def send_prepared(session, jsonified):
+    """Send one JSON-encoded SockJS message; the raw ``/websocket`` gets the message itself."""
+    if session.send_expects_json:
+        session.send_jsonified(jsonified, False)
+    else:  # sockjs-tornado's RawSession (no SockJS framing) has no send_jsonified
+        session.send_message(json.loads(jsonified), stats=False)
+
+
 class SockJSSocket(Socket):
     """A realtime :class:`~realtime.sockets.Socket` over a SockJS session."""
 
@@ -64,7 +72,7 @@ class SockJSSocket(Socket):
     def _send_on_loop(self, jsonified):
         session = self.conn.session
         if session is not None and not session.is_closed:
-            session.send_jsonified(jsonified, False)
+            send_prepared(session, jsonified)
             stats.counters.messages_out += 1
 
     def _write_message(self, message):
