@@ -66,7 +66,7 @@ def sockjs_client_url():
 
 def endpoint_options(url, connection_class=None):
     """The validated sockjs-tornado settings of the router at ``url``."""
-    configured = getattr(settings, "REALTIME_SOCKJS_OPTIONS", None) or {}
+    configured = conf.get("REALTIME_SOCKJS_OPTIONS") or {}
     if not isinstance(configured, dict):
         raise ImproperlyConfigured("REALTIME_SOCKJS_OPTIONS must be a dict of {url or '*': {option: value}}.")
     options = dict(DEFAULTS)
