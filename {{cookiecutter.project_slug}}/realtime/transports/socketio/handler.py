@@ -3,10 +3,14 @@
 gevent-websocket answers ``101 Switching Protocols`` before the WSGI app
 runs, so a refusal made by the app could only close an open websocket. This
 handler asks :meth:`RealtimeWSGIApp.refusal` first, so a disallowed Origin
-gets an HTTP ``403`` a browser reports as such.
+gets an HTTP ``403`` a browser reports as such. The websocket it creates
+reads frames through :mod:`.frames`, which refuses one over
+``REALTIME_MAX_MESSAGE_BYTES`` on its header, before reading its payload.
 """
 
 from geventwebsocket.handler import WebSocketHandler
+
+from realtime.transports.socketio import frames
 
 
 class RealtimeWebSocketHandler(WebSocketHandler):
@@ -22,3 +26,10 @@ class RealtimeWebSocketHandler(WebSocketHandler):
                 )
                 return [body]
         return super().upgrade_websocket()
+
+    def upgrade_connection(self):
+        refusal = super().upgrade_connection()
+        websocket = getattr(self, "websocket", None)
+        if websocket is not None:
+            frames.adopt(websocket)
+        return refusal

@@ -177,6 +177,8 @@ class RealtimeConnection(SockJSConnection):
                 if self.session.handler is not None:
                     self.session.handler.abort_connection()
                 return None
+            if isinstance(exc, RecursionError):  # json's C decoder stops at Python's recursion limit
+                return self._drop("malformed frame: JSON nested too deeply", "bad_frame")
             return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
         if kind == "ack":
             queued = socket.queue.submit(socket._client_ack, *fields)

@@ -173,9 +173,9 @@ class WebSocketMixin(WebSocketBaseMixin):
             return
         try:
             decoded = json.loads(message)
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             stats.counters.dropped += 1
-            logger.warning("broken JSON in a SockJS websocket frame from %s; closing", self.request.remote_ip)
+            logger.warning("malformed SockJS websocket frame from %s (broken JSON); closing", self.request.remote_ip)
             self.abort_connection()  # the protocol's answer: close abruptly
             return
         try:

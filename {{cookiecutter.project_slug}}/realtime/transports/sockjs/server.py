@@ -26,8 +26,9 @@ from realtime.registry import connected_sockets
 from realtime.transports.sockjs import workers
 from realtime.transports.sockjs.adapter import SockJSAdapter
 from realtime.transports.sockjs.connection import CLOSE_RESTART, close_session
+from realtime.transports.sockjs.gate import RequestGate
 from realtime.transports.sockjs.handlers import HealthHandler
-from realtime.transports.sockjs.router import build_routers, check_settings
+from realtime.transports.sockjs.router import build_routers, check_settings, mounted
 
 logger = logging.getLogger("realtime")
 
@@ -76,7 +77,8 @@ class SockJSServer:
         self.io_loop = IOLoop.current()
         app = build_application(self.io_loop, self.django, self.static)
         xheaders = bool(getattr(settings, "REALTIME_SOCKJS_XHEADERS", False))
-        self.http = HTTPServer(app, xheaders=xheaders)
+        prefixes = [prefix for prefix, *_ in mounted()]
+        self.http = HTTPServer(RequestGate(app, prefixes), xheaders=xheaders)  # checks headers before bodies
         self.http.listen(self.port, self.address)
         self.adapter = SockJSAdapter(self.io_loop)
         delivery.register_adapter(self.adapter)
