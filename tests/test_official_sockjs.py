@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import bake, child_env
-from tests.npm import npm_install, run_node
+from tests.npm import npm_install, require_node, run_node
 
 SCRIPT = Path(__file__).parent / "official" / "sockjs_client.js"
 TRANSPORTS = ["websocket", "xhr-streaming", "xhr-polling", "eventsource"]
@@ -55,6 +55,7 @@ def free_port():
 @pytest.fixture(scope="module")
 def runsocket(tmp_path_factory):
     """The baked project's ``runsocket`` with the generated test app's endpoints; yields its URL."""
+    require_node()  # skip (or fail, in CI) before baking anything
     tmp = tmp_path_factory.mktemp("official-sockjs")
     project = bake(tmp / "out", transport="sockjs", redis="none", include_chat_example=False)
     slug = project.name
