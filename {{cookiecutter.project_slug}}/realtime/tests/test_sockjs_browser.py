@@ -139,7 +139,21 @@ def test_realtime_connect_over_sockjs(server, browser):
     page.close()
 
 
-@pytest.mark.parametrize("transport", ["xhr-streaming", "eventsource", "xhr-polling", "websocket"])
+@pytest.mark.parametrize(
+    "transport",
+    [
+        "xhr-streaming",
+        "eventsource",
+        "xhr-polling",
+        "websocket",
+        # the old-browser transports (jsonp, htmlfile, and the iframe page driving the others)
+        "jsonp-polling",
+        "htmlfile",
+        "iframe-eventsource",
+        "iframe-htmlfile",
+        "iframe-xhr-polling",
+    ],
+)
 def test_every_sockjs_transport_we_serve_works_in_chromium(server, browser, transport):
     page = browser.new_page()
     page.goto(server.url + "/testapp/clientsignal")

@@ -38,6 +38,9 @@ def connected(sender, request, **kwargs):
         raise ConnectionRefused("login required")
     if request.GET.get("crash_connect"):
         raise RuntimeError("connect receiver crashed")
+    if request.GET.get("disconnect"):
+        sender.disconnect()  # the server ends the session while it connects
+        return
     sender.join("observers") if request.GET.get("observer") else None
     # seed README: print the session id on connect
     print(f"{sender.session.session_id} connected", flush=True)
