@@ -28,10 +28,11 @@ from sockjs.tornado import static, transports
 from sockjs.tornado.websocket import SockJSWebSocketHandler
 from tornado.web import RequestHandler
 
-from realtime import conf, stats
+from realtime import stats
 from realtime.origins import origin_allowed
 from realtime.registry import connected_sockets
 from realtime.transports.sockjs import legacy
+from realtime.transports.sockjs.gate import body_limit
 from realtime.transports.sockjs.tornado_compat import KeepContentTypeOn204
 
 logger = logging.getLogger("realtime")
@@ -112,9 +113,12 @@ class IFrameMixin(legacy.IFrameMixin, HardenedMixin):
 
 
 def _over_limit(handler):
-    """True (after answering 413) when a posted body exceeds the message limit."""
-    limit = conf.max_message_bytes() + 1024
-    if len(handler.request.body) <= limit:
+    """True (after answering 413) when a posted body is over what a message may take framed.
+
+    :class:`~.gate.RequestGate` refuses these on their headers already; this
+    covers an ``Application`` served without the gate.
+    """
+    if len(handler.request.body) <= body_limit(handler.request.path):
         return False
     stats.counters.dropped += 1
     logger.warning(
