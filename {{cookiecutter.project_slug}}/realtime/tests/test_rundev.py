@@ -23,8 +23,9 @@ def test_plan_socketio_alone():
 
 
 def test_plan_sockjs_alone_serves_django_too():
-    children, env = plan(["sockjs"], "127.0.0.1", 8000, reload=True)
-    assert children == [["runsocket", "--port", "8000", "--address", "127.0.0.1", "--django", "--static", "--reload"]]
+    # rundev itself reloads (realtime.devwatch): the children never get --reload
+    children, env = plan(["sockjs"], "127.0.0.1", 8000)
+    assert children == [["runsocket", "--port", "8000", "--address", "127.0.0.1", "--django", "--static"]]
     assert env == {}
 
 
