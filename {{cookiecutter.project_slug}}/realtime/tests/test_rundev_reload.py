@@ -10,7 +10,9 @@ extra app whose receiver answers the event ``version``. While one ``rundev
    is still running;
 3. fixed to answer ``v3``: the servers come back and answer ``v3``.
 
-Every transport the project serves is asked (with both, each is a process).
+Every transport the project serves is asked (with both, each is a process),
+by a new wire client each time, and by a page opened once in Chromium whose
+``Realtime.connect()`` connection must reconnect by itself after each restart.
 """
 
 import os
@@ -26,6 +28,7 @@ import pytest
 from django.conf import settings
 
 from realtime.testing import free_ports
+from realtime.testing.browser import chromium
 
 APP_CONFIG = """\
 from django.apps import AppConfig
@@ -118,7 +121,7 @@ def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "realtime.testing.settings",
         "REALTIME_TEST_BASE_SETTINGS": os.environ["DJANGO_SETTINGS_MODULE"],
-        "REALTIME_TEST_EXTRA_APPS": "devloopapp",
+        "REALTIME_TEST_EXTRA_APPS": "devloopapp,realtime.tests.testapp",  # the test app: a page to open
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -135,30 +138,9 @@ def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
             start_new_session=True,
         )
     try:
-
-        def answers(expected):
-            return lambda: all(ask_version(t, p) == expected for t, p in endpoints.items())
-
-        wait_for(answers("v1"), "v1 from every transport", process, log_path)
-
-        receivers.write_text(RECEIVERS.format(answer="v2"))
-        wait_for(answers("v2"), "the edited receiver (v2)", process, log_path)
-
-        receivers.write_text(RECEIVERS.format(answer="v2").replace("return", "return (", 1))
-        wait_for(
-            lambda: "SyntaxError" in log_path.read_text() and "fix the error above" in log_path.read_text(),
-            "the syntax error's traceback",
-            process,
-            log_path,
-        )
-        assert not any(served(p) for p in set(endpoints.values())), "a server still runs the old code"
-        assert process.poll() is None  # the watcher survived
-
-        receivers.write_text(RECEIVERS.format(answer="v3"))
-        wait_for(answers("v3"), "the fixed receiver (v3)", process, log_path)
-        text = log_path.read_text()
-        assert "devloopapp/receivers.py changed, restarting" in text
-        assert "Traceback (most recent call last)" in text
+        with chromium() as browser:
+            page = browser.new_page()
+            run_the_loop(process, log_path, receivers, endpoints, page, port)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -167,6 +149,58 @@ def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+#: The page's connections (one per transport) each ask; null for one that is not connected (yet).
+PAGE_ASKS = """() => Promise.all(window.conns.map((conn) => new Promise((resolve) => {
+  if (!conn.connected) return resolve(null);
+  conn.emit('version', (err, answer) => resolve(err ? null : answer));
+})))"""
+
+
+def run_the_loop(process, log_path, receivers, endpoints, page, port):
+    def answers(expected):
+        def check():
+            clients = all(ask_version(t, p) == expected for t, p in endpoints.items())
+            return clients and page.evaluate(PAGE_ASKS) == [expected] * len(endpoints)
+
+        return check
+
+    wait_for(lambda: served(port), "the site", process, log_path)
+    page.goto(f"http://127.0.0.1:{port}/testapp/realtime")
+    page.evaluate(
+        """() => {
+          window.samePage = true;
+          window.reconnects = 0;
+          window.conns = Realtime.config.transports.map((transport) => {
+            const conn = Realtime.connect({transport: transport, ackTimeout: 3000});
+            conn.on('reconnect', () => { window.reconnects += 1; });
+            return conn;
+          });
+        }"""
+    )
+    wait_for(answers("v1"), "v1 from every transport", process, log_path)
+
+    receivers.write_text(RECEIVERS.format(answer="v2"))
+    wait_for(answers("v2"), "the edited receiver (v2)", process, log_path)
+
+    receivers.write_text(RECEIVERS.format(answer="v2").replace("return", "return (", 1))
+    wait_for(
+        lambda: "SyntaxError" in log_path.read_text() and "fix the error above" in log_path.read_text(),
+        "the syntax error's traceback",
+        process,
+        log_path,
+    )
+    assert not any(served(p) for p in set(endpoints.values())), "a server still runs the old code"
+    assert process.poll() is None  # the watcher survived
+
+    receivers.write_text(RECEIVERS.format(answer="v3"))
+    wait_for(answers("v3"), "the fixed receiver (v3)", process, log_path)
+    text = log_path.read_text()
+    assert "devloopapp/receivers.py changed, restarting" in text
+    assert "Traceback (most recent call last)" in text
+    # the page was never reloaded: its connection came back by itself after both restarts
+    assert page.evaluate("window.samePage === true && window.reconnects") >= 2 * len(endpoints)
 
 
 @pytest.mark.timeout(200)
