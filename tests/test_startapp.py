@@ -1,4 +1,4 @@
-"""A user's first app: ``manage.py startapp`` then ``make test`` and ``make lint``.
+"""A user's first hour: `manage.py startapp` then `make test` and `make lint`; `make run`'s port.
 
 Django's skeleton names the test module ``tests.py`` and leaves unused
 imports in ``admin.py``, ``models.py``, ``views.py`` and ``tests.py``; the
@@ -52,3 +52,17 @@ def test_a_fresh_startapp_is_tested_and_lints_clean(tmp_path):
     views.write_text(views.read_text() + "import os\n")
     lint = run(project, "-m", "ruff", "check", "--no-cache", ".")
     assert lint.returncode == 1 and "F401" in lint.stdout and "shout/views.py" in lint.stdout, lint.stdout
+
+
+def test_make_run_reloads_and_takes_a_port(tmp_path):
+    """``make run`` is ``rundev --reload`` on 127.0.0.1:8000; ``make run PORT=8010`` moves it."""
+    project = bake(tmp_path, transport="socketio", redis="none", socket_processes=1)
+
+    def dry_run(*args):
+        result = subprocess.run(["make", "-n", "run", *args], cwd=project, env=child_env(), capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "manage.py rundev --reload 127.0.0.1:8000" in dry_run()
+    assert "manage.py rundev --reload 127.0.0.1:8010" in dry_run("PORT=8010")
