@@ -7,18 +7,21 @@ has nothing left to watch with. ``rundev`` watches from its own process,
 which never re-imports the project's code: a broken file stops the servers,
 never the watcher, and fixing it brings them back.
 
-It polls the modification times of the project's ``*.py`` and template
-files and of ``.env`` (a few hundred files: cheap twice a second; no
+It polls the modification times of the project's ``*.py`` (but test
+modules) and template files and of ``.env`` (a few hundred files: cheap twice a second; no
 dependency, works on every OS and file system). Virtualenvs, dot folders,
 caches and collected static files are skipped; static files need no restart
 (they are served from disk on every request).
 """
 
 import os
+import re
 from pathlib import Path
 
 WATCHED_SUFFIXES = (".py", ".html", ".txt", ".mo")
 WATCHED_NAMES = (".env",)
+#: Test modules: the servers never import them, so editing a test restarts nothing.
+TEST_MODULE = re.compile(r"^(test_.*|tests|conftest)\.py$")
 SKIPPED_DIRS = {"__pycache__", "node_modules", "staticfiles", "var", "artifacts", "media", "build", "dist"}
 
 
@@ -39,7 +42,7 @@ class CodeWatcher:
                 and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))  # a virtualenv
             ]
             for name in filenames:
-                if name.endswith(WATCHED_SUFFIXES) or name in WATCHED_NAMES:
+                if (name.endswith(WATCHED_SUFFIXES) and not TEST_MODULE.match(name)) or name in WATCHED_NAMES:
                     path = os.path.join(directory, name)
                     try:
                         stat = os.stat(path)

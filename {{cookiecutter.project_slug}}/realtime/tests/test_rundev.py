@@ -201,3 +201,31 @@ def test_rundev_logs_each_request_and_socket(tmp_path):
         assert "socket.io/?" not in text and "/sockjs/" not in text  # transport polls are not requests
     finally:
         stop(process)
+
+
+def test_code_watcher_sees_project_files_only(tmp_path):
+    from realtime.devwatch import CodeWatcher
+
+    (tmp_path / "app" / "templates").mkdir(parents=True)
+    (tmp_path / "app" / "receivers.py").write_text("x = 1\n")
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / "venv2").mkdir()
+    (tmp_path / "venv2" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    watcher = CodeWatcher(tmp_path)
+    assert watcher.changed() == []
+    (tmp_path / "app" / "receivers.py").write_text("x = 22\n")
+    (tmp_path / "app" / "templates" / "page.html").write_text("<p>hi</p>")
+    (tmp_path / ".env").write_text("DEBUG=true\n")
+    assert watcher.changed() == [".env", "app/receivers.py", "app/templates/page.html"]
+    assert watcher.changed() == []  # reported once
+    # not watched: virtualenvs, dot folders, caches, static files, test modules
+    (tmp_path / ".venv" / "lib" / "site.py").write_text("")
+    (tmp_path / "venv2" / "mod.py").write_text("")
+    (tmp_path / "app" / "__pycache__").mkdir()
+    (tmp_path / "app" / "__pycache__" / "receivers.cpython-311.pyc").write_text("")
+    (tmp_path / "app" / "app.js").write_text("")
+    (tmp_path / "app" / "tests.py").write_text("")
+    (tmp_path / "app" / "test_receivers.py").write_text("")
+    assert watcher.changed() == []
+    (tmp_path / "app" / "receivers.py").unlink()
+    assert watcher.changed() == ["app/receivers.py"]

@@ -106,7 +106,13 @@ def main(argv):
     starts import the same code and print the traceback themselves.
     """
     import django
+    from django.core.management.base import CommandParser, handle_default_options
 
+    # --settings and --pythonpath act before setup, as in Django's ManagementUtility.
+    early = CommandParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--settings")
+    early.add_argument("--pythonpath")
+    handle_default_options(early.parse_known_args(argv[2:])[0])
     try:
         django.setup()
     except Exception:
