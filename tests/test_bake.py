@@ -209,6 +209,13 @@ def test_production_settings_pass_check_deploy(tmp_path):
     }
     result = run_manage(project, "check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+    # Not one warning, not even a silenced one, and nothing else printed.
+    assert result.stdout.strip() == "System check identified no issues (0 silenced).", result.stdout + result.stderr
+    assert "WARNING" not in result.stderr.upper(), result.stderr
+    # Every production value above is documented where a deployer looks for it.
+    documented = (project / ".env.example").read_text() + (project / "README.md").read_text()
+    for name in env:
+        assert name in documented, f"{name} is not documented in .env.example or README.md"
     probe = run_manage(project, "shell", "-c", "from django.conf import settings; print(settings.REALTIME_BUS_BACKEND)",
                        env=env)
     assert probe.stdout.strip().splitlines()[-1] == "realtime.bus.redis.RedisBus", probe.stderr

@@ -18,6 +18,10 @@ class RealtimeConfig(AppConfig):
             clientsignal.setup()
         except ImproperlyConfigured:
             pass
+        # Under manage.py rundev: one log line per socket connect/disconnect.
+        from realtime import devlog
+
+        devlog.install()
 
 
 def check_settings(app_configs=None, **kwargs):

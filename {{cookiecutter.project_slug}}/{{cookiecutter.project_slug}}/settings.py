@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One line per request under `manage.py rundev`, as runserver prints; removes itself elsewhere.
+    "realtime.devlog.RequestLogMiddleware",
     # Behind HAProxy: /healthz answers whatever the Host; X-Forwarded-* believed only
     # from REALTIME_TRUSTED_PROXIES (see realtime/middleware.py).
     "realtime.middleware.HealthCheckMiddleware",

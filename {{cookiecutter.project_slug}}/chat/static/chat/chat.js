@@ -116,10 +116,9 @@
     var payload = {room: config.room, nickname: state.nickname, after: state.lastId, have: have, previous: state.sid};
     conn.emit('chat:join', payload, function (err, res) {
       state.joining = false;
-      if (err) { showError(err); return; }
-      if (!res || res.error) {
-        showError(res);
-        if (res && (res.error === 'nickname_taken' || res.error === 'bad_nickname')) askNickname();
+      if (err) {  // refused (err.code says why), no receiver, a receiver raised, or no answer in time
+        showError(err);
+        if (err.code === 'nickname_taken' || err.code === 'bad_nickname') askNickname();
         return;
       }
       state.joined = true;
@@ -143,9 +142,8 @@
 
   // -- sending ---------------------------------------------------------------
   function send(text) {
-    conn.emit('chat:message', {room: config.room, text: text}, function (err, res) {
-      if (err) showError(err);
-      else if (res && res.error) showError(res);
+    conn.emit('chat:message', {room: config.room, text: text}, function (err) {
+      if (err) showError(err);  // e.g. err.code 'rate_limited', err.message the server's sentence
     });
   }
 

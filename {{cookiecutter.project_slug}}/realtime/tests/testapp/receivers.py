@@ -130,6 +130,12 @@ def boom(sender, request, event, **kwargs):
     raise RuntimeError("receiver exploded on purpose")
 
 
+@receiver(on["refuse_me"])
+def refuse_me(sender, request, event, **kwargs):
+    """A receiver's refusal: the ack the browser clients turn into an Error with .code."""
+    return {"error": "not_allowed", "message": "refused on purpose", "retry_after": 3}
+
+
 @receiver(on["kick"])
 def kick(sender, request, event, **kwargs):
     sender.disconnect()
