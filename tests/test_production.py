@@ -950,7 +950,7 @@ def browser_chat(stack, transport, text):
     return sockets
 
 
-def test_deploy_run_refuses_debug_and_an_open_redis(tmp_path):
+def test_deploy_run_refuses_unsafe_settings(tmp_path):
     """``deploy/run`` starts nothing with DEBUG on, nor a supervised Redis without its password."""
     project = bake(tmp_path / "out", redis="supervised", use_supervisor=True, use_haproxy=True)
     run = [str(project / "deploy" / "run"), "true"]
