@@ -880,7 +880,7 @@ def test_production_over_tls_resists_the_attacks(tls_stack):
     senders, probes = slow_body_attack("127.0.0.1", stack.public, probe, context=tls_client_context(stack.ca_file))
     print(f"\nproduction over TLS: slow senders ended {sorted({s.outcome for s in senders})} after "
           f"{max(s.ended_after for s in senders):.1f}s; GET /chat/ took at most {max(p[1] for p in probes):.2f}s")
-    assert all(status == 200 and seconds < 3 for status, seconds, _ in probes), probes
+    assert all(status == 200 and seconds < 5 for status, seconds, _ in probes), probes
     assert all(str(web).startswith("UP") for _, _, web in probes), probes
     assert all(s.outcome.startswith("HTTP/1.1 408") or s.outcome == "closed" for s in senders), \
         [s.outcome for s in senders]
@@ -983,6 +983,12 @@ def test_deploy_configs_are_valid(tmp_path, transport, redis):
     project = bake(tmp_path / "out", transport=transport, redis=redis, socket_processes=processes,
                    use_supervisor=True, use_haproxy=True)
     check = subprocess.run([which("haproxy"), "-c", "-f", "deploy/haproxy.cfg"], cwd=project,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # ... and with every variable deploy/run may export to it (TLS, redirect, HSTS, stats login)
+    tls_env = child_env(TLS_CERT_FILE=str(make_certificate(tmp_path)), HTTP_REDIRECT_PORT="8080",
+                        SECURE_HSTS_SECONDS="3600", HAPROXY_STATS_USER="admin", HAPROXY_STATS_PASSWORD="x")
+    check = subprocess.run([which("haproxy"), "-c", "-f", "deploy/haproxy.cfg"], cwd=project, env=tls_env,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     haproxy = (project / "deploy" / "haproxy.cfg").read_text()
