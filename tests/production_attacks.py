@@ -5,6 +5,7 @@ running stack of ``test_production.py`` and returns what it saw, so the test
 states the expectation. Nothing here is mocked: raw sockets, TLS, websockets.
 """
 
+import http.client
 import json
 import socket
 import ssl
@@ -181,6 +182,22 @@ class WssSockJS:
 
 def tls_client_context(ca_file):
     return ssl.create_default_context(cafile=str(ca_file))
+
+
+# -- Medium 8: a polling session id replayed from another address ----------------------------
+def request_from(source, port, method, path, context, body=None, headers=None):
+    """``(status, body, headers)`` of one HTTPS request to 127.0.0.1:``port`` sent from the local address ``source``.
+
+    Any 127.x.y.z is this host on Linux: 127.0.0.2 plays another client.
+    """
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=15,
+                                             source_address=(source, 0))
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace"), response.headers
+    finally:
+        connection.close()
 
 
 # -- Medium 9: Redis without a password -----------------------------------------------------

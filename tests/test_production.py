@@ -46,6 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -62,6 +63,7 @@ from tests.production_attacks import (
     make_certificate,
     open_to_others,
     redis_answer,
+    request_from,
     slow_body_attack,
     timed_get,
     tls_client_context,
@@ -886,6 +888,29 @@ def test_production_over_tls_resists_the_attacks(tls_stack):
         [s.outcome for s in senders]
     assert max(s.ended_after for s in senders) < 10 + 8, [s.ended_after for s in senders]
     assert "WORKER TIMEOUT" not in stack.log("web.log")[web_log_mark:]
+
+    # Medium 8: a polling session id works only from the address that used it first; replayed
+    # from another one (127.0.0.2 here) HAProxy refuses it, while its owner goes on
+    context = tls_client_context(stack.ca_file)
+    owner, thief = "127.0.0.1", "127.0.0.2"
+    status, body, headers = request_from(owner, stack.public, "GET", "/socket.io/?EIO=4&transport=polling", context)
+    assert status == 200 and body.startswith("0{"), (status, body[:200])
+    sid = json.loads(body[1:])["sid"]
+    # the thief sends the sticky cookie too: it reaches the session's process, only its address differs
+    sticky = {"Cookie": headers["Set-Cookie"].split(";")[0]}
+    poll = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
+    assert request_from(owner, stack.public, "POST", poll, context, body="40", headers=sticky)[0] == 200
+    stolen = '42["chat:message",{"room":"ops","text":"stolen"}]'
+    assert request_from(thief, stack.public, "POST", poll, context, body=stolen, headers=sticky)[0] == 403
+    assert request_from(thief, stack.public, "GET", poll, context, headers=sticky)[0] == 403
+    session = f"/sockjs/000/{uuid.uuid4().hex[:12]}"
+    status, body, _ = request_from(owner, stack.public, "POST", f"{session}/xhr", context, headers=origin)
+    assert (status, body) == (200, "o\n"), (status, body)
+    frame = json.dumps([json.dumps({"type": "event", "event": "chat:leave", "args": [{"room": ROOM}]})])
+    assert request_from(thief, stack.public, "POST", f"{session}/xhr_send", context, body=frame,
+                        headers=origin)[0] == 403
+    assert request_from(owner, stack.public, "POST", f"{session}/xhr_send", context, body=frame,
+                        headers=origin)[0] == 204
 
     # Medium 9: the supervised Redis refuses a client without the password (no forged
     # messages, no presence), and the password is on no command line
