@@ -267,7 +267,7 @@ def test_hostile_names_bake_and_check(tmp_path):
 
 def test_derived_ports_are_in_the_context(tmp_path):
     project = bake(tmp_path, internal_port_base=12000, redis="supervised")
-    assert "REDIS_URL=redis://127.0.0.1:12379/0" in (project / ".env.example").read_text()
+    assert "REDIS_URL=redis://:<REDIS_PASSWORD>@127.0.0.1:12379/0" in (project / ".env.example").read_text()
     replay = json.loads(next((tmp_path / ".cookiecutter" / "replay").glob("*.json")).read_text())["cookiecutter"]
     assert {k: replay[k] for k in ("__gunicorn_port", "__haproxy_stats_port", "__socketio_port_base",
                                    "__sockjs_port_base", "__redis_port")} == {
