@@ -203,8 +203,8 @@ def test_stats_report_every_process(cluster):
         assert response.status_code == 200, response.text[:500]
         assert response.json()["networked"] is True
         rows = response.json()["processes"]
-        page = requests.get(web.url + "/realtime/stats/", cookies=staff, timeout=10, allow_redirects=False)
-        assert page.status_code == 200 and "Realtime stats" in page.text
+        page = requests.get(web.url + "/realtime/", cookies=staff, timeout=10, allow_redirects=False)
+        assert page.status_code == 200 and "Realtime dashboard" in page.text
     processes = {r["process"] for r in rows}
     assert set(cluster.processes()) <= processes
     assert len(processes) >= len(cluster.servers)
