@@ -18,6 +18,7 @@ from chat.tests.browser import (
     open_room,
     say,
     screenshot,
+    screenshots,
     serve,
     texts,
     wait_members,
@@ -34,7 +35,7 @@ def test_two_people_chat_on_each_transport(browser, transport):
         bob, bob_watch = open_room(browser, server.url, room, "bob", transport=transport)
         wait_members(ann, ["ann", "bob"])
         chat_between(ann, bob, transport)
-        screenshot(ann, f"chat-{transport}")
+        screenshots(ann, f"chat-{transport}")
         # presence follows bob out
         bob.context.close()
         wait_members(ann, ["ann"])

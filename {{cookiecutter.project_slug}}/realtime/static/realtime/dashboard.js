@@ -39,7 +39,7 @@
   function ingestAll(data) {
     if (!data || !data.processes) return;
     data.processes.forEach(ingest);
-    if (data.bus) $('bus-badge').textContent = data.bus.backend + (data.networked ? '' : ' (one process)');
+    if (data.bus) $('bus-badge').textContent = data.bus.backend;
   }
 
   function live() {
@@ -139,7 +139,10 @@
     var color = function (name) { return style.getPropertyValue(name).trim(); };
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, width, height);
-    var left = 40, bottom = height - 20, top = 8, right = width - 6, span = config.windowSeconds * 1000;
+    // The window grows from 30 s after the page opened up to windowSeconds (5 min).
+    var end = Date.now(), first = points.length ? points[0].t : end;
+    var span = Math.min(config.windowSeconds, Math.max(30, (end - first) / 1000)) * 1000;
+    var left = 40, bottom = height - 20, top = 8, right = width - 6;
     var max = 1;
     points.forEach(function (p) { max = Math.max(max, p.messages_in, p.messages_out); });
     var step = Math.pow(10, Math.floor(Math.log10(max)));
@@ -156,10 +159,12 @@
       g.fillText(String(v), left - 6, y + 4);
     }
     g.textAlign = 'center';
-    ['-5 min', '-4', '-3', '-2', '-1 min', 'now'].forEach(function (label, i) {
-      g.fillText(label, left + (right - left) * i / 5, height - 4);
-    });
-    var end = Date.now();
+    for (var i = 0; i <= 4; i++) {
+      var ago = span / 1000 * (4 - i) / 4;
+      var label = i === 4 ? 'now' : '-' + (ago < 120 ? Math.round(ago) + ' s' : Math.round(ago / 60) + ' min');
+      g.textAlign = i === 0 ? 'left' : (i === 4 ? 'right' : 'center');
+      g.fillText(label, left + (right - left) * i / 4, height - 4);
+    }
     [['messages_in', '--accent'], ['messages_out', '--ok']].forEach(function (line) {
       g.strokeStyle = color(line[1]);
       g.lineWidth = 2;
@@ -209,12 +214,14 @@
   ingestAll(JSON.parse(document.getElementById('dashboard-data').textContent));
   render();
   setInterval(render, 1000);
+  window.addEventListener('resize', draw);
   setInterval(function () { if (mode === 'live') poll(); }, 10000);
   setTimeout(function () { if (mode !== 'live') startPolling('no live feed'); }, 5000);
 
   var conn;
   try {
-    conn = Realtime.connect();
+    // ?transport=sockjs picks a transport, as on the examples' pages.
+    conn = Realtime.connect({transport: new URLSearchParams(location.search).get('transport') || undefined});
   } catch (err) {
     startPolling('no transport');
     return;
