@@ -1,6 +1,6 @@
 """The landing page and the 404 page in headless Chromium, on a phone and a desktop.
 
-Served by a real socket server (as ``make run`` serves them), with a socket
+Served by a real socket server with DEBUG off (as in production), with a socket
 connected so the landing page counts a live connection; screenshots land in
 the artifacts folder (``realtime.testing.browser``).
 """
@@ -15,10 +15,20 @@ TRANSPORT = list(settings.REALTIME_TRANSPORTS)[0]
 TIMEOUT = 20_000  # ms: generous for a shared 2-core machine
 
 
+#: As in production (DEBUG off: Django's own error pages give way to ours), over plain HTTP.
+PRODUCTION_LIKE = {
+    "DEBUG": "false",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "SECURE_HSTS_SECONDS": "0",
+}
+
+
 @pytest.fixture(scope="module")
 def server():
     command, args = ("rungevent", []) if TRANSPORT == "socketio" else ("runsocket", ["--django"])
-    with LiveServer(command, args=args, extra_apps=["realtime.tests.testapp"]) as server:
+    with LiveServer(command, args=args, extra_apps=["realtime.tests.testapp"], env=PRODUCTION_LIKE) as server:
         yield server
 
 
