@@ -58,17 +58,33 @@ class Reporter:
     def __init__(self):
         self._lock = threading.Lock()
         self._thread = None
+        self._stopping = None
         self._next_check = 0.0
         self._watched_elsewhere = False
         self._failing = False
+
+    @property
+    def running(self):
+        return self._thread is not None
 
     def start(self):
         if self._thread is not None:
             return
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="realtime-dashboard", daemon=True)
+                self._stopping = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stopping,), name="realtime-dashboard", daemon=True
+                )
                 self._thread.start()
+
+    def stop(self, timeout=5):
+        """Stop reporting (tests use it; a server simply exits)."""
+        with self._lock:
+            thread, stopping, self._thread = self._thread, self._stopping, None
+        if thread is not None:
+            stopping.set()
+            thread.join(timeout)
 
     def watched(self):
         """Someone watches: here (no bus call), or in another process (checked every few seconds)."""
@@ -87,9 +103,8 @@ class Reporter:
         bus = get_bus()
         bus.publish(Envelope.for_event(EVENT, [report_row(bus)], room=ROOM))
 
-    def _run(self):
-        while True:
-            time.sleep(INTERVAL)
+    def _run(self, stopping):
+        while not stopping.wait(INTERVAL):
             try:
                 if self.watched():
                     self.report()
@@ -117,5 +132,5 @@ def watch(sender, request, event, **kwargs):
 @receiver(socket_connected)
 def _start_with_a_networked_bus(sender, **kwargs):
     """With a networked bus, a page may watch from another process: this one must report too."""
-    if reporter._thread is None and get_bus().networked:
+    if not reporter.running and get_bus().networked:
         reporter.start()

@@ -8,7 +8,6 @@ from django.views.decorators.cache import never_cache
 
 from realtime import dashboard, stats
 from realtime.registry import connected_sockets
-from realtime.templatetags.realtime import transports
 
 
 @never_cache
@@ -45,5 +44,5 @@ def dashboard_page(request):
     return render(
         request,
         "realtime/dashboard.html",
-        {"data": data, "config": config, "served": transports(), "totals": data["totals"]},
+        {"data": data, "config": config, "totals": data["totals"]},
     )

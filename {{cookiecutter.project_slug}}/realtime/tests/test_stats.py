@@ -81,7 +81,15 @@ def test_rooms_with_member_counts_add_up_across_rows(staff):
     assert data["rooms"][0]["room"] == "lobby"  # most populated first
 
 
-def test_the_feed_is_for_staff_and_pushes_every_second(staff_user, django_user_model):
+@pytest.fixture
+def reporter():
+    """The process's reporter, stopped after the test (later tests install other buses)."""
+    yield dashboard.reporter
+    dashboard.reporter.stop()
+    assert not dashboard.reporter.running
+
+
+def test_the_feed_is_for_staff_and_pushes_every_second(staff_user, django_user_model, reporter):
     with memory_transport():
         nobody = MemorySocket().connect()
         answer = nobody.event(dashboard.WATCH, {})
@@ -91,7 +99,7 @@ def test_the_feed_is_for_staff_and_pushes_every_second(staff_user, django_user_m
 
         watcher = MemorySocket(staff_user).connect()
         answer = watcher.event(dashboard.WATCH, {})
-        assert answer["ok"] and dashboard.ROOM in watcher.rooms
+        assert answer["ok"] and dashboard.ROOM in watcher.rooms and reporter.running
         assert answer["stats"]["totals"]["connections"] == 3
         deadline = time.monotonic() + 10
         while len(watcher.got(dashboard.EVENT)) < 2 and time.monotonic() < deadline:
