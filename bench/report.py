@@ -86,14 +86,15 @@ def table(results, kinds, sizes, rate, parallel):
             if kind.bare and not bare_name and kind.bare.endswith("-redis") and kind.bare[:-6] in kinds:
                 bare_name = kind.bare[:-6]  # no Redis row of the bare library in this run: compare with its memory row
             bare = median(results.get((bare_name, n), []), "burst", "per_s") if bare_name else None
-            busy = f"{_num(_pct(median(runs, 'burst', 'loadgen_busy')))} / {_num(_pct(median(runs, 'steady', 'loadgen_busy')))} %"
+            busy = (f"{_num(_pct(median(runs, 'burst', 'loadgen_busy')))} / "
+                    f"{_num(_pct(median(runs, 'steady', 'loadgen_busy')))} %")
             lines.append(
                 "| " + " | ".join([
                     kind.label or name,
                     f"{n:,}",
                     cell(runs, "burst", "per_s", unit="k"),
                     f"{ratio(burst, bare)} ({bare_name})" if bare_name else "—",
-                    ratio(burst, channels) if name != "channels" else "—",
+                    ratio(burst, channels) if name != "channels" and "channels" in kinds else "—",
                     f"{cell(runs, 'steady', 'latency_ms', 'p50')} / {cell(runs, 'steady', 'latency_ms', 'p99')}",
                     f"{cell(runs, 'ack_one', 'latency_ms', 'p50')} / {cell(runs, 'ack_one', 'latency_ms', 'p99')}",
                     f"{cell(runs, 'ack_many', 'latency_ms', 'p50')} / {cell(runs, 'ack_many', 'latency_ms', 'p99')}",

@@ -59,7 +59,7 @@ def parse_args(argv=None):
                              "Python ones; exit 1 if any message or ack is missing")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.repeat = 1
+        args.repeat, args.seconds, args.burst_deliveries = 1, 1.0, 100
         if args.clients == parser.get_default("clients"):
             args.clients = "20"
         if args.servers == parser.get_default("servers"):
@@ -73,12 +73,11 @@ def parse_args(argv=None):
 
 
 def loadgen_config(args, n, started):
+    burst = max(5, min(200, -(-args.burst_deliveries // n)))
+    plan = dict(burst=burst, rate=args.rate, seconds=args.seconds, ackSerial=200, ackParallel=min(n, 100),
+                ackRounds=10)
     if args.smoke:
-        plan = dict(burst=5, rate=10, seconds=1, ackSerial=20, ackParallel=min(n, 20), ackRounds=2)
-    else:
-        burst = max(5, min(200, -(-args.burst_deliveries // n)))
-        plan = dict(burst=burst, rate=args.rate, seconds=args.seconds, ackSerial=200, ackParallel=min(n, 100),
-                    ackRounds=10)
+        plan.update(ackSerial=20, ackRounds=2)
     targets = [{"port": port, "proto": started.kind.proto} for port in started.ports]
     return dict(plan, targets=targets, clients=n, pids=started.pids, clkTck=os.sysconf("SC_CLK_TCK"))
 
@@ -162,6 +161,7 @@ def main(argv=None):
         for rep in range(args.repeat):
             for n in args.sizes:
                 for name in args.kinds:
+                    t0 = time.monotonic()
                     result = run_one(args, launcher, name, n)
                     results.setdefault((name, n), []).append(result)
                     brief = result.get("fatal") or (
@@ -170,7 +170,8 @@ def main(argv=None):
                         f"{report._num(result['steady']['latency_ms']['p99'])} ms, "
                         f"{result['kb_per_connection']:.1f} KB/conn, "
                         f"{report.delivered([result])} delivered")
-                    print(f"bench: [{rep + 1}/{args.repeat}] {name} N={n}: {brief}", file=sys.stderr, flush=True)
+                    print(f"bench: [{rep + 1}/{args.repeat}] {name} N={n} ({time.monotonic() - t0:.0f} s): {brief}",
+                          file=sys.stderr, flush=True)
                     if args.smoke:
                         failures += smoke_failures(name, n, result)
     minutes = (time.monotonic() - began) / 60

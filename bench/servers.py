@@ -118,7 +118,8 @@ def versions(kinds):
         out = subprocess.run([str(CHANNELS_VENV / "bin" / "python"), "-c", script], capture_output=True, text=True)
         found["channels"], found["daphne"], found["channels-redis"] = out.stdout.split()
     if any(KINDS[k].family == "node" for k in kinds):
-        found["socket.io (Node)"] = json.loads((NODE_DIR / "node_modules/socket.io/package.json").read_text())["version"]
+        package = NODE_DIR / "node_modules" / "socket.io" / "package.json"
+        found["socket.io (Node)"] = json.loads(package.read_text())["version"]
     return found
 
 
@@ -171,7 +172,8 @@ class Launcher:
         if kind.family == "bare-sockjs":
             return [sys.executable, str(PEERS / "sockjs_bare.py"), "--port", str(port)], PEERS, env
         if kind.family == "channels":
-            env.update(REDIS_URL=self.redis_url, CHANNEL_PREFIX=prefix, PYTHONPATH=str(PEERS))
+            env.update(REDIS_URL=self.redis_url, CHANNEL_PREFIX=prefix, PYTHONPATH=str(PEERS),
+                       DJANGO_SETTINGS_MODULE="channels_chat.settings")
             daphne = [str(CHANNELS_VENV / "bin" / "python"), "-m", "daphne"]
             return [*daphne, "-b", "127.0.0.1", "-p", str(port), "channels_chat.asgi:application"], PEERS, env
         if kind.family == "node":
