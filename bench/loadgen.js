@@ -32,8 +32,9 @@ const DEFAULTS = {
   ackSerial: 200, // one client, one echo at a time
   ackParallel: 100, // that many clients call at once...
   ackRounds: 10, // ...this many times
-  connectConcurrency: 50,
-  stallSeconds: 8, // a phase ends when nothing arrived for this long (the rest counts as missing)
+  connectConcurrency: 100,
+  stallSeconds: 8, // a phase ends when nothing arrived for this long (the rest counts as missing)...
+  drainSeconds: 15, // ...or this long after the last send (a saturated server: the rest counts as late)
   pids: [], // server processes: RSS and CPU read from /proc
   clkTck: 100,
 };
@@ -319,14 +320,18 @@ async function connectAll(cfg, run) {
   return { clients, wall: (now() - started) / 1000, times };
 }
 
-async function waitDelivered(run, expected, stallMs) {
+// Until every delivery arrived; false when nothing arrived for stallMs or drainMs passed.
+async function waitDelivered(run, expected, stallMs, drainMs) {
   let seen = -1;
   let since = now();
+  const deadline = now() + drainMs;
   while (run.delivered < expected) {
     await sleep(20);
+    if (now() > deadline) return false;
     if (run.delivered !== seen) { seen = run.delivered; since = now(); }
-    else if (now() - since > stallMs) break;
+    else if (now() - since > stallMs) return false;
   }
+  return true;
 }
 
 async function broadcastPhase(cfg, run, sender, clients, phase, count, rate) {
@@ -350,7 +355,7 @@ async function broadcastPhase(cfg, run, sender, clients, phase, count, rate) {
     }
   }
   const expected = count * clients.length;
-  await waitDelivered(run, expected, cfg.stallSeconds * 1000);
+  const complete = await waitDelivered(run, expected, cfg.stallSeconds * 1000, cfg.drainSeconds * 1000);
   const wall = (run.last - first) / 1000;
   const me = process.cpuUsage(me0);
   const cpu = serverCpuSeconds(cfg.pids, cfg.clkTck) - cpu0;
@@ -365,6 +370,7 @@ async function broadcastPhase(cfg, run, sender, clients, phase, count, rate) {
     delivered: run.delivered,
     duplicates: run.duplicates,
     missing,
+    cut_by_drain_deadline: !complete && now() - run.last < cfg.stallSeconds * 1000,
     seconds: wall,
     per_s: wall > 0 ? run.delivered / wall : null,
     server_us_per_delivery: run.delivered ? (cpu / run.delivered) * 1e6 : null,
@@ -405,7 +411,7 @@ async function main() {
   log(`connecting ${cfg.clients} clients`);
   const { clients, wall, times } = await connectAll(cfg, run);
   result.connect = { ...summary(times), all_seconds: wall, per_s: cfg.clients / wall };
-  await sleep(1000);
+  await sleep(500);
   result.kb_per_connection = (serverRssKb(cfg.pids) - rss0) / cfg.clients;
 
   log('warm-up broadcast');

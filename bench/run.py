@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,9 @@ def parse_args(argv=None):
                         help=f"rows, comma-separated, from: {', '.join(servers.KINDS)}")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (medians and min-max over them)")
     parser.add_argument("--burst-deliveries", type=int, default=100_000,
-                        help="burst size in deliveries: messages = this / N, between 5 and 200")
+                        help="first burst of each server, in deliveries: messages = this / N, between 5 and 200")
+    parser.add_argument("--burst-seconds", type=float, default=1.5,
+                        help="later bursts are sized to last this long at the server's last measured rate")
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second in the steady phase")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of the steady phase")
     parser.add_argument("--project", type=Path, help="a baked project to use (default: bake the richest one)")
@@ -72,8 +75,19 @@ def parse_args(argv=None):
     return args
 
 
-def loadgen_config(args, n, started):
-    burst = max(5, min(200, -(-args.burst_deliveries // n)))
+def burst_messages(args, n, rate):
+    """Messages in a burst: enough for ``--burst-seconds`` at the last rate seen (5 to 200).
+
+    200 stays below the servers' per-socket queue limits (our ``MAX_PENDING_EVENTS`` is 256: a
+    longer burst measures drops); 5 keeps a slow server's burst a burst, and sizing by the last
+    rate keeps Django Channels from taking minutes per run.
+    """
+    deliveries = rate * args.burst_seconds if rate else args.burst_deliveries
+    return max(5, min(200, -(-int(deliveries) // n)))
+
+
+def loadgen_config(args, n, started, rate=None):
+    burst = burst_messages(args, n, rate)
     plan = dict(burst=burst, rate=args.rate, seconds=args.seconds, ackSerial=200, ackParallel=min(n, 100),
                 ackRounds=10)
     if args.smoke:
@@ -82,10 +96,10 @@ def loadgen_config(args, n, started):
     return dict(plan, targets=targets, clients=n, pids=started.pids, clkTck=os.sysconf("SC_CLK_TCK"))
 
 
-def run_one(args, launcher, name, n):
+def run_one(args, launcher, name, n, rate=None):
     started = launcher.start(servers.KINDS[name])
     try:
-        config = json.dumps(loadgen_config(args, n, started))
+        config = json.dumps(loadgen_config(args, n, started, rate))
         proc = subprocess.run(["taskset", "-c", args.loadgen_cpu, "node", str(BENCH / "loadgen.js"), config],
                               capture_output=True, text=True, timeout=600)
     finally:
@@ -152,18 +166,23 @@ def machine():
 
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers (finally blocks) on kill
     command = "python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     began, load_before = time.monotonic(), machine()
     with tempfile.TemporaryDirectory(prefix="realtime-bench-") as tmp:
         project, env = prepare(args, Path(tmp))
         launcher = servers.Launcher(project, env, args.redis_url, args.server_cpus.split(","), tmp)
-        results, failures = {}, []
+        results, failures, rates = {}, [], {}
+        partial = args.out.with_suffix(".json")
         for rep in range(args.repeat):
             for n in args.sizes:
                 for name in args.kinds:
                     t0 = time.monotonic()
-                    result = run_one(args, launcher, name, n)
+                    result = run_one(args, launcher, name, n, rates.get(name))
                     results.setdefault((name, n), []).append(result)
+                    if (result.get("burst") or {}).get("per_s"):
+                        rates[name] = result["burst"]["per_s"]
+                    partial.write_text(json.dumps({f"{k} {m}": r for (k, m), r in results.items()}, indent=1))
                     brief = result.get("fatal") or (
                         f"burst {report._num(result['burst']['per_s'], 'k')}/s, steady p50/p99 "
                         f"{report._num(result['steady']['latency_ms']['p50'])}/"
@@ -178,8 +197,6 @@ def main(argv=None):
     text = render(args, results, command, load_before, minutes)
     print(text)
     args.out.write_text(text + "\n")
-    args.out.with_suffix(".json").write_text(json.dumps(
-        {f"{name} {n}": runs for (name, n), runs in results.items()}, indent=1))
     if failures:
         print("bench: SMOKE FAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1
