@@ -374,6 +374,7 @@ async function broadcastPhase(cfg, run, sender, clients, phase, count, rate) {
     seconds: wall,
     per_s: wall > 0 ? run.delivered / wall : null,
     server_us_per_delivery: run.delivered ? (cpu / run.delivered) * 1e6 : null,
+    server_busy: wall > 0 ? cpu / wall : null,
     loadgen_busy: wall > 0 ? (me.user + me.system) / 1e6 / wall : null,
   };
   if (rate) Object.assign(out, { rate, latency_ms: summary(run.latencies) });

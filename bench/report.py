@@ -68,9 +68,9 @@ def delivered(runs):
 
 
 HEADER = (
-    "| server | N | burst deliveries/s | x bare | x Channels | p50 / p99 ms at {rate:g} msg/s "
+    "| server | N | burst deliveries/s | burst x bare | burst x Channels | p50 / p99 ms at {rate:g} msg/s "
     "| ack p50 / p99 ms, 1 client | ack p50 / p99 ms, {parallel} at once | connect+join p50 ms (all N, s) "
-    "| KB per idle connection | server µs CPU per delivery (burst) | load generator busy (burst / steady) "
+    "| KB per idle connection | server µs CPU per delivery (burst) | CPU busy in the burst: server / load generator "
     "| delivered |\n" + "|---" * 13 + "|"
 )
 
@@ -87,15 +87,21 @@ def table(results, kinds, sizes, rate, parallel):
             bare_name = kind.bare if kind.bare in kinds else None
             if kind.bare and not bare_name and kind.bare.endswith("-redis") and kind.bare[:-6] in kinds:
                 bare_name = kind.bare[:-6]  # no Redis row of the bare library in this run: compare with its memory row
-            bare = median(results.get((bare_name, n), []), "burst", "per_s") if bare_name else None
-            busy = (f"{_num(_pct(median(runs, 'burst', 'loadgen_busy')))} / "
-                    f"{_num(_pct(median(runs, 'steady', 'loadgen_busy')))} %")
+            bare_runs = results.get((bare_name, n), []) if bare_name else []
+            bare = median(bare_runs, "burst", "per_s")
+            cost = ratio(*(median(r, "burst", "server_us_per_delivery") for r in (runs, bare_runs)))
+            for run in runs:  # the server's CPU over the burst's wall time (older results lack it)
+                b = run.get("burst") or {}
+                if "server_busy" not in b and b.get("server_us_per_delivery") is not None and b.get("per_s"):
+                    b["server_busy"] = b["server_us_per_delivery"] * b["per_s"] / 1e6
+            busy = (f"{_num(_pct(median(runs, 'burst', 'server_busy')))} / "
+                    f"{_num(_pct(median(runs, 'burst', 'loadgen_busy')))} %")
             lines.append(
                 "| " + " | ".join([
                     kind.label or name,
                     f"{n:,}",
                     cell(runs, "burst", "per_s", unit="k"),
-                    f"{ratio(burst, bare)} ({bare_name})" if bare_name else "—",
+                    f"{ratio(burst, bare)}, CPU per delivery {cost} ({bare_name})" if bare_name else "—",
                     ratio(burst, channels) if name != "channels" and "channels" in kinds else "—",
                     f"{cell(runs, 'steady', 'latency_ms', 'p50')} / {cell(runs, 'steady', 'latency_ms', 'p99')}",
                     f"{cell(runs, 'ack_one', 'latency_ms', 'p50')} / {cell(runs, 'ack_one', 'latency_ms', 'p99')}",

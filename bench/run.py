@@ -60,6 +60,8 @@ def parse_args(argv=None):
     parser.add_argument("--smoke", action="store_true",
                         help="CI form: 20 clients, a few messages, one repetition, our servers and the bare "
                              "Python ones; exit 1 if any message or ack is missing")
+    parser.add_argument("--rerender", type=Path, metavar="RESULTS_JSON",
+                        help="print the table of an earlier run's results.json again (no measuring)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.repeat, args.seconds, args.burst_deliveries = 1, 1.0, 100
@@ -164,10 +166,21 @@ def machine():
     return f"{os.cpu_count()} CPUs ({model}), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
 
 
+def rerender(args):
+    saved = json.loads(args.rerender.read_text())
+    results = {(key.rsplit(" ", 1)[0], int(key.rsplit(" ", 1)[1])): runs for key, runs in saved.items()}
+    kinds = list(dict.fromkeys(name for name, _ in results))
+    sizes = sorted({n for _, n in results})
+    print(report.table(results, kinds, sizes, args.rate, min(100, max(sizes))))
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.rerender:
+        return rerender(args)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers (finally blocks) on kill
-    command = "python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = ("python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)).strip()
     began, load_before = time.monotonic(), machine()
     with tempfile.TemporaryDirectory(prefix="realtime-bench-") as tmp:
         project, env = prepare(args, Path(tmp))
@@ -212,8 +225,10 @@ def render(args, results, command, load_before, minutes):
         f"Servers pinned to CPU {args.server_cpus}, load generator (Node, raw sockets) to CPU {args.loadgen_cpu}; "
         f"Redis unpinned. Versions: {versions}.",
         "",
-        f"N clients in one room; burst: min(200, max(5, {args.burst_deliveries:,} / N)) messages back to back; "
-        f"steady: {args.rate:g} msg/s for {args.seconds:g} s. Ours run the realtime test app's receivers "
+        "N clients in one room plus a sender. Burst: 5-200 messages back to back, sized to last "
+        f"~{args.burst_seconds:g} s at the server's last measured rate (first run: {args.burst_deliveries:,} / N); "
+        f"steady: {args.rate:g} msg/s for {args.seconds:g} s (latency = arrival - send, one clock). "
+        "Ours run the realtime test app's receivers "
         "(`join`, `to_room` -> `realtime.emit(room=...)`, `echo`): no nickname, no database write per message. "
         f"Medians of {args.repeat} with (min–max).",
         "",
