@@ -13,12 +13,26 @@ message.
                                    ["CHANNEL_PREFIX"]``.
 ``REALTIME_SOCKETIO_PATH``         Socket.IO URL path (``"socket.io"``).
 ``REALTIME_SOCKJS_PREFIX``         core SockJS endpoint (``"/sockjs"``).
+``REALTIME_SOCKJS_OPTIONS``        per-endpoint SockJS options (``{}``):
+                                   ``{"*" or url: {option: value}}``, e.g.
+                                   ``{"*": {"disabled_transports": ["jsonp",
+                                   "htmlfile"]}}`` turns the old-browser
+                                   transports off (all are served by
+                                   default); keys in
+                                   ``transports.sockjs.router``.
 ``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect, exactly; default:
                                    the request's own origin (scheme, host,
                                    port) and ``CSRF_TRUSTED_ORIGINS``.
 ``REALTIME_MAX_MESSAGE_BYTES``     largest frame a client may send (65536).
-``REALTIME_PING_INTERVAL``         seconds between pings (25; at least 1).
-``REALTIME_PING_TIMEOUT``          seconds to wait for a pong (20).
+``REALTIME_PING_INTERVAL``         seconds between Socket.IO pings (25); a
+                                   fraction down to 0.1 (100 ms) is fine: the
+                                   handshake advertises it in exact ms.
+``REALTIME_PING_TIMEOUT``          seconds to wait for a pong before closing
+                                   the session (20; down to 0.1).
+``REALTIME_CONNECT_TIMEOUT``       seconds a Socket.IO client has to join a
+                                   namespace after its handshake before the
+                                   session is closed (45, as the Node server;
+                                   0 never closes it).
 ``REALTIME_PRESENCE_TTL``          seconds before a dead process's members
                                    leave presence (15).
 ``REALTIME_EVENT_RATE``            client events per second one connection
@@ -36,10 +50,12 @@ DEFAULTS = {
     "REALTIME_CHANNEL_PREFIX": "realtime",
     "REALTIME_SOCKETIO_PATH": "socket.io",
     "REALTIME_SOCKJS_PREFIX": "/sockjs",
+    "REALTIME_SOCKJS_OPTIONS": {},
     "REALTIME_ALLOWED_ORIGINS": None,
     "REALTIME_MAX_MESSAGE_BYTES": 64 * 1024,
     "REALTIME_PING_INTERVAL": 25,
     "REALTIME_PING_TIMEOUT": 20,
+    "REALTIME_CONNECT_TIMEOUT": 45,
     "REALTIME_PRESENCE_TTL": 15,
     "REALTIME_BUS_BACKEND": None,
     "REALTIME_EVENT_RATE": 50,
@@ -63,12 +79,17 @@ def max_message_bytes():
 
 
 def ping_interval():
-    # python-engineio truncates sub-second intervals to 0, and clients then drop.
-    return _number("REALTIME_PING_INTERVAL", 1, "python-engineio cannot advertise sub-second intervals.")
+    # Fractions are advertised exactly (python-engineio's truncation is fixed in
+    # transports/socketio/engineio_compat.py); below 100 ms clients spend their time pinging.
+    return _number("REALTIME_PING_INTERVAL", 0.1, "set it in seconds, e.g. 25 (or 0.3 for 300 ms).")
 
 
 def ping_timeout():
-    return _number("REALTIME_PING_TIMEOUT", 1, "set it in seconds, e.g. 20.")
+    return _number("REALTIME_PING_TIMEOUT", 0.1, "set it in seconds, e.g. 20 (or 0.2 for 200 ms).")
+
+
+def connect_timeout():
+    return _number("REALTIME_CONNECT_TIMEOUT", 0, "set it in seconds, e.g. 45 (0 to never close).")
 
 
 def event_rate():
@@ -122,6 +143,7 @@ def check_all():
     max_message_bytes()
     ping_interval()
     ping_timeout()
+    connect_timeout()
     presence_ttl()
     event_rate()
     socketio_path()

@@ -50,6 +50,9 @@ def normalize(origin):
     return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
 
 
+WEBSOCKET_SCHEMES = {"ws": "http", "wss": "https"}
+
+
 def allowed_origins():
     """The explicit list (normalized, or ``["*"]``), or None when the default (same origin) applies."""
     value = getattr(settings, "REALTIME_ALLOWED_ORIGINS", None)

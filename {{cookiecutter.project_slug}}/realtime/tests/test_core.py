@@ -239,10 +239,17 @@ def test_non_json_data_fails_at_publish_with_a_type_error():
 # -- settings and origins ---------------------------------------------------------------
 
 
-@override_settings(REALTIME_PING_INTERVAL=0.5)
-def test_sub_second_ping_interval_is_refused():
-    with pytest.raises(ImproperlyConfigured, match="REALTIME_PING_INTERVAL"):
-        conf.ping_interval()
+@override_settings(REALTIME_PING_INTERVAL=0.3, REALTIME_PING_TIMEOUT=0.2)
+def test_sub_second_ping_settings_are_accepted():
+    assert (conf.ping_interval(), conf.ping_timeout()) == (0.3, 0.2)
+
+
+@pytest.mark.parametrize("name", ["REALTIME_PING_INTERVAL", "REALTIME_PING_TIMEOUT"])
+@pytest.mark.parametrize("value", [0.05, 0, -1, "25", True])
+def test_ping_settings_below_100_ms_or_not_numbers_are_refused(name, value):
+    with override_settings(**{name: value}):
+        with pytest.raises(ImproperlyConfigured, match=f"{name} must be a number >= 0.1"):
+            conf.check_all()
 
 
 @override_settings(REALTIME_BUS_BACKEND="no.such.Bus")

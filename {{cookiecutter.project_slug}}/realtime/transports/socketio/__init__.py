@@ -4,8 +4,10 @@
   whose connect/event/disconnect go to :mod:`realtime.endpoints`' handlers;
 * :mod:`.socket`   :class:`SocketIOSocket`, the core ``Socket`` for it;
 * :mod:`.adapter`  writes bus envelopes, one encode per envelope;
-* :mod:`.guard`    drops malformed or over-size websocket frames (one log line);
-* :mod:`.wsgi`     one WSGI app: ``/socket.io/`` (origin-checked) and Django.
+* :mod:`.handshake`  CONNECT before what connect receivers emit; connect timeout;
+* :mod:`.engineio_compat`  fixes to python-engineio (exact ms pings, polls, upgrade);
+* :mod:`.guard`    closes on malformed or over-size websocket frames (one log line);
+* :mod:`.wsgi`     one WSGI app: ``/socket.io/`` (origin-checked, handshake errors) and Django.
 
 ``manage.py rungevent`` puts them together; :func:`build_app` is what it
 serves, so another gevent server (e.g. gunicorn's gevent worker with

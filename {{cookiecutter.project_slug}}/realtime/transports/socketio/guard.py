@@ -5,9 +5,10 @@ frame that is not an Engine.IO packet would end the connection with a
 traceback, and an unknown packet type is ignored silently. This wrapper of
 engineio's gevent-websocket driver (gevent-websocket's handler, not
 simple-websocket's, which writes an HTTP 500 page into an open websocket
-when a handler raises) drops such frames with one log line, and closes a
-connection whose frame is over ``REALTIME_MAX_MESSAGE_BYTES``. The same
-checks serve long-polling POST bodies (:mod:`.wsgi`).
+when a handler raises) closes the connection on such a frame, as the
+protocol says, with one log line; and closes a connection whose frame is
+over ``REALTIME_MAX_MESSAGE_BYTES``. The same checks serve long-polling POST
+bodies (:mod:`.wsgi`).
 """
 
 import base64
@@ -64,24 +65,26 @@ class GuardedWebSocket(WebSocketWSGI):
 
     def wait(self):
         """The next valid frame, or None when the connection is to end."""
-        while True:
-            frame = super().wait()
-            if frame is None:
-                return None
-            if len(frame) > self.max_bytes:
-                stats.counters.dropped += 1
-                logger.warning(
-                    "closing websocket from %s: frame of %d bytes is over REALTIME_MAX_MESSAGE_BYTES (%d)",
-                    self._peer(),
-                    len(frame),
-                    self.max_bytes,
-                )
-                return None
-            problem = packet_problem(frame)
-            if problem is None:
-                return frame
+        frame = super().wait()
+        if frame is None:
+            return None
+        if len(frame) > self.max_bytes:
             stats.counters.dropped += 1
-            logger.warning("dropped malformed Engine.IO frame from %s: %s (%.60r)", self._peer(), problem, frame)
+            logger.warning(
+                "closing websocket from %s: frame of %d bytes is over REALTIME_MAX_MESSAGE_BYTES (%d)",
+                self._peer(),
+                len(frame),
+                self.max_bytes,
+            )
+            return None
+        problem = packet_problem(frame)
+        if problem is None:
+            return frame
+        stats.counters.dropped += 1
+        logger.warning(
+            "closing websocket from %s: malformed Engine.IO frame: %s (%.60r)", self._peer(), problem, frame
+        )
+        return None
 
     def _peer(self):
         return self.environ.get("REMOTE_ADDR", "?")

@@ -1,16 +1,25 @@
 """The python-socketio server, wired to the core.
 
 python-socketio speaks the protocol (Engine.IO v4, Socket.IO v5, websocket
-and long-polling, pings, acks); this subclass only routes what a client does
-to the endpoint's handler (:mod:`realtime.dispatch` for ``/``) and keeps the
-rules of the core for bad input: a malformed packet, a packet for a namespace
-the client has not joined, or an event without a name is dropped with one log
-line and the connection keeps going.
+and long-polling, pings, acks); this subclass routes what a client does to
+the endpoint's handler (:mod:`realtime.dispatch` for ``/``) and follows the
+protocol documents where python-socketio does not:
 
-Every namespace is an endpoint registered in :mod:`realtime.endpoints`;
-connecting to any other namespace is refused with a reason the client sees.
+* events a receiver emits while the client connects (``socket_connected``,
+  a client signal's ``on_open``) go out after the CONNECT packet, not before;
+* a malformed packet (or an event without a name) closes the session, with
+  one log line, as the protocol says; a packet for a namespace the client has
+  not joined is dropped (logged), as the Node server ignores it;
+* a client that opens a session but joins no namespace within
+  ``REALTIME_CONNECT_TIMEOUT`` is closed.
+
+The first and last live in :mod:`.handshake`, Engine.IO fixes in
+:mod:`.engineio_compat`. Every namespace is an
+endpoint registered in :mod:`realtime.endpoints`; any other namespace gets
+``CONNECT_ERROR`` ``{"message": "Invalid namespace"}``.
 """
 
+import functools
 import logging
 
 import socketio
@@ -21,7 +30,9 @@ from realtime import conf, endpoints, stats
 from realtime.exceptions import ConnectionRefused
 from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
+from realtime.transports.socketio import engineio_compat
 from realtime.transports.socketio.guard import GuardedWebSocket
+from realtime.transports.socketio.handshake import HandshakeMixin
 from realtime.transports.socketio.socket import SocketIOSocket
 
 logger = logging.getLogger("realtime")
@@ -48,7 +59,7 @@ def _origin_ok(origin, environ=None):
     return origin_allowed(origin, environ or {})
 
 
-class RealtimeSocketIOServer(socketio.Server):
+class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
     """A ``socketio.Server(async_mode='gevent')`` serving :mod:`realtime.endpoints`.
 
     Settings come from :mod:`realtime.conf`: ping interval and timeout, and
@@ -73,13 +84,18 @@ class RealtimeSocketIOServer(socketio.Server):
             "engineio_logger": _library_logger("engineio.server"),
         }
         defaults.update(options)
+        engineio_compat.check_library()
         super().__init__(**defaults)
         # Our websocket wrapper drops bad frames before Engine.IO sees them.
         self.eio._async = dict(self.eio._async, websocket=GuardedWebSocket)
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
+        self._init_handshake(conf.connect_timeout())
         self.on("connect", self._on_connect, namespace="*")
         self.on("disconnect", self._on_disconnect, namespace="*")
+
+    def _engineio_server_class(self):
+        return engineio_compat.EngineIOServer
 
     # -- inbound: connect / disconnect -----------------------------------------
     def _on_connect(self, namespace, sid, environ, auth=None):
@@ -88,10 +104,11 @@ class RealtimeSocketIOServer(socketio.Server):
             handler = endpoints.get(namespace)
             if handler is None:
                 stats.counters.refused += 1
-                logger.info("refused %s: no endpoint %.100r", sid, namespace)
-                raise ConnectionRefused(f"no endpoint {namespace[:100]!r}")
+                logger.info("refused %s: no endpoint %.100r (not in CLIENTSIGNAL_CONNECTIONS)", sid, namespace)
+                raise ConnectionRefused("Invalid namespace")  # the Node server's words
             eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
             socket = SocketIOSocket(self, sid, eio_sid, request_from_environ(environ), namespace, auth)
+            self._hold_writes(socket)
             self.sockets[sid] = socket
             try:
                 handler.connect(socket)
@@ -118,15 +135,19 @@ class RealtimeSocketIOServer(socketio.Server):
 
     # -- inbound: packets ----------------------------------------------------
     def _handle_eio_message(self, eio_sid, data):
-        """Decode a Socket.IO packet; a malformed one is dropped, logged once."""
+        """Decode a Socket.IO packet; a malformed one closes the session (one log line)."""
         try:
             super()._handle_eio_message(eio_sid, data)
         except Exception as exc:
             stats.counters.dropped += 1
             self._binary_packet.pop(eio_sid, None)
             logger.warning(
-                "dropped malformed Socket.IO packet from %s: %s (%.80r)", eio_sid, exc or type(exc).__name__, data
+                "closing Engine.IO session %s: malformed Socket.IO packet: %s (%.80r)",
+                eio_sid,
+                exc or type(exc).__name__,
+                data,
             )
+            engineio_compat.close_session(self.eio, eio_sid)
 
     def _handle_event(self, eio_sid, namespace, id, data):
         """An EVENT packet: queue it for the endpoint's handler (see :meth:`_drain`)."""
@@ -138,9 +159,7 @@ class RealtimeSocketIOServer(socketio.Server):
             logger.warning("dropped event from %s: not connected to namespace %r", eio_sid, namespace)
             return
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
-            stats.counters.dropped += 1
-            logger.warning("dropped event from %s: no event name (%.80r)", sid, data)
-            return
+            raise ValueError("an EVENT must be a list starting with the event name")
         ack = None
         if id is not None:
 
@@ -205,6 +224,8 @@ class RealtimeSocketIOServer(socketio.Server):
 
     def write_event(self, sockets, namespace, data):
         """Write one EVENT to ``sockets`` (all on ``namespace``)."""
+        if self._connecting:
+            sockets = self._hold(sockets, functools.partial(self.write_event, namespace=namespace, data=data))
         frames = self.encode_event(namespace, data)
         send = self.eio.send_packet
         if any(frame.binary for frame in frames):
@@ -221,6 +242,9 @@ class RealtimeSocketIOServer(socketio.Server):
 
     def write_event_with_ack(self, socket, event, args, callback):
         """An EVENT with an ack id: ``callback(*args)`` runs when the client acks."""
+        if getattr(socket, "held", None) is not None:
+            socket.held.append(functools.partial(self.write_event_with_ack, socket, event, args, callback))
+            return
         id = self.manager._generate_ack_id(socket.sid, callback)
         pkt = self.packet_class(sio_packet.EVENT, namespace=socket.endpoint, data=[event, *args], id=id)
         self._send_packet(socket.eio_sid, pkt)

@@ -1,0 +1,80 @@
+"""The Socket.IO connect handshake, as the protocol documents it.
+
+python-socketio runs a namespace's connect handler before it sends the
+CONNECT packet, so whatever the handler emits (a ``socket_connected``
+receiver greeting the client, a client signal's ``on_open``) reaches the
+client first; socket.io-client buffers it, stricter clients drop it. Here a
+socket's writes are held while its connect runs and sent right after
+python-socketio has queued CONNECT (or dropped, when the connect is refused).
+
+It also closes an Engine.IO session that joins no namespace within
+``REALTIME_CONNECT_TIMEOUT`` seconds, as the Node server's ``connectTimeout``.
+"""
+
+import functools
+import logging
+
+import gevent
+
+from realtime.transports.socketio import engineio_compat
+
+logger = logging.getLogger("realtime")
+
+
+class HandshakeMixin:
+    """Mixed into :class:`~.server.RealtimeSocketIOServer` (a ``socketio.Server``)."""
+
+    def _init_handshake(self, connect_timeout):
+        #: (eio_sid, namespace) -> the socket whose connect is running (its writes wait).
+        self._connecting = {}
+        #: Engine.IO sessions that have not sent a CONNECT yet.
+        self._awaiting_connect = set()
+        self.connect_timeout = connect_timeout
+
+    def _hold_writes(self, socket):
+        """From now until its CONNECT is queued, ``socket``'s writes wait in ``socket.held``."""
+        socket.held = []
+        self._connecting[(socket.eio_sid, socket.endpoint)] = socket
+
+    @staticmethod
+    def _hold(sockets, write):
+        """The sockets that may be written now; the others keep ``write`` for after CONNECT."""
+        ready = []
+        for socket in sockets:
+            if getattr(socket, "held", None) is None:
+                ready.append(socket)
+            else:
+                socket.held.append(functools.partial(write, [socket]))
+        return ready
+
+    def _handle_eio_connect(self, eio_sid, environ):
+        """A new Engine.IO session: it has ``connect_timeout`` seconds to join a namespace."""
+        super()._handle_eio_connect(eio_sid, environ)
+        if self.connect_timeout:
+            self._awaiting_connect.add(eio_sid)
+            gevent.spawn_later(self.connect_timeout, self._check_joined, eio_sid)
+
+    def _check_joined(self, eio_sid):
+        if eio_sid in self._awaiting_connect:
+            self._awaiting_connect.discard(eio_sid)
+            logger.info("closing Engine.IO session %s: no namespace joined within REALTIME_CONNECT_TIMEOUT", eio_sid)
+            engineio_compat.close_session(self.eio, eio_sid)
+
+    def _handle_eio_disconnect(self, eio_sid, reason):
+        self._awaiting_connect.discard(eio_sid)
+        super()._handle_eio_disconnect(eio_sid, reason)
+
+    def _handle_connect(self, eio_sid, namespace, data):
+        """CONNECT: what receivers emit while it runs is sent after python-socketio's answer."""
+        self._awaiting_connect.discard(eio_sid)
+        key = (eio_sid, namespace or "/")
+        try:
+            super()._handle_connect(eio_sid, namespace, data)
+        finally:
+            socket = self._connecting.pop(key, None)
+            if socket is not None:
+                held, socket.held = socket.held, None
+                if socket.sid in self.sockets:  # accepted: CONNECT is queued, then these
+                    for write in held:
+                        write()
+
