@@ -15,6 +15,10 @@ directives, e.g. ``{"img-src": ["'self'", "https://images.example.com"]}``;
 ``REALTIME_CSP = None`` turns the header off. A response that already has a
 ``Content-Security-Policy`` keeps it. Put the middleware right after
 ``SecurityMiddleware``.
+
+With ``DEBUG`` on, a 404 or 500 is Django's technical page (inline styles
+and scripts, development only): it is sent without the header, so it stays
+readable; with ``DEBUG`` off the project's own 404.html/500.html get it.
 """
 
 import secrets
@@ -70,6 +74,9 @@ class ContentSecurityPolicyMiddleware:
         nonce = secrets.token_urlsafe(16)
         request.csp_nonce = SimpleLazyObject(lambda: nonce)
         response = self.get_response(request)
+        debug_page = settings.DEBUG and response.status_code in (404, 500)
         if getattr(settings, "REALTIME_CSP", {}) is not None and "Content-Security-Policy" not in response:
+            if debug_page:
+                return response
             response["Content-Security-Policy"] = policy(nonce)
         return response

@@ -13,6 +13,7 @@ see a violation when there is one.
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium
@@ -44,7 +45,7 @@ def server(request):
 class Page:
     """A page with its console and CSP violations recorded from the first byte."""
 
-    def __init__(self, browser, server, path, cookies=None):
+    def __init__(self, browser, server, path, cookies=None, status=200):
         self.context = browser.new_context()
         if cookies:
             self.context.add_cookies([{"name": k, "value": v, "url": server.url} for k, v in cookies.items()])
@@ -55,7 +56,7 @@ class Page:
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.response = self.page.goto(server.url + path)
-        assert self.response.status == 200, (path, self.response.status)
+        assert self.response.status == status, (path, self.response.status)
 
     @property
     def policy(self):
@@ -75,13 +76,37 @@ def assert_clean(page):
     assert page.violations() == [] and page.errors == [], (page.violations(), page.errors)
 
 
-def test_landing_and_stats_pages(browser, server):
-    for path in ["/", "/realtime/stats/"]:
-        page = Page(browser, server, path)
-        # the nonced <style> applied (both pages set "font: ... system-ui, sans-serif" on body)
-        assert "system-ui" in page.page.evaluate("getComputedStyle(document.body).fontFamily")
-        assert_clean(page)
-        page.close()
+def test_landing_page(browser, server):
+    page = Page(browser, server, "/")
+    # the site's stylesheet applied (site.css sets "font: ... system-ui, ..." on body)
+    assert "system-ui" in page.page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert_clean(page)
+    page.close()
+
+
+def test_debug_error_pages_are_sent_without_the_policy(browser, server):
+    """DEBUG's technical 404 is all inline styles: it must stay readable in development."""
+    page = Page(browser, server, "/no-such-page/", status=404)
+    assert "DEBUG = True" in page.page.content(), "the test servers run with the generated .env (DEBUG=true)"
+    assert page.policy == "" and page.violations() == []
+    assert "Times" not in page.page.evaluate("getComputedStyle(document.body).fontFamily")  # its style applied
+    page.close()
+
+
+def test_the_projects_own_error_page_gets_the_policy(client, db):
+    with override_settings(DEBUG=False):
+        response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "default-src 'self'" in response["Content-Security-Policy"]
+    assert b"<style" not in response.content and b"<script>" not in response.content  # nothing inline to refuse
+
+
+def test_the_staff_dashboard_goes_live_under_the_policy(browser, server):
+    cookies = server.login("csp-staff", is_staff=True)
+    page = Page(browser, server, f"/realtime/?transport={server.transport}", cookies=cookies)
+    page.page.wait_for_selector("#status[data-state=live]")  # its script ran and its socket opened
+    assert "system-ui" in page.page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert_clean(page)
+    page.close()
 
 
 def test_an_injected_inline_script_is_refused_and_seen(browser, server):
