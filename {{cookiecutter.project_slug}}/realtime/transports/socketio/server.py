@@ -8,7 +8,7 @@ protocol documents where python-socketio does not:
 * events a receiver emits while the client connects (``socket_connected``,
   a client signal's ``on_open``) go out after the CONNECT packet, not before;
 * a malformed packet (or an event without a name, data nested deeper than
-  :data:`realtime.nesting.MAX_DEPTH`, a binary packet announcing more than
+  :data:`.guard.MAX_DEPTH`, a binary packet announcing more than
   :data:`MAX_ATTACHMENTS` or whose attachments pass the message limit) closes
   the session, with one log line, as the protocol says; a packet for a
   namespace the client has not joined is dropped (logged), as the Node
@@ -29,12 +29,12 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from realtime import conf, endpoints, nesting, stats
+from realtime import conf, endpoints, stats
 from realtime.exceptions import ConnectionRefused
 from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
 from realtime.transports.socketio import engineio_compat
-from realtime.transports.socketio.guard import GuardedWebSocket
+from realtime.transports.socketio.guard import MAX_DEPTH, GuardedWebSocket, too_deep
 from realtime.transports.socketio.handshake import HandshakeMixin
 from realtime.transports.socketio.socket import SocketIOSocket
 
@@ -178,8 +178,8 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             return
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
             raise ValueError("an EVENT must be a list starting with the event name")
-        if nesting.too_deep(data):
-            raise ValueError(f"data nested deeper than {nesting.MAX_DEPTH} levels")
+        if too_deep(data):
+            raise ValueError(f"data nested deeper than {MAX_DEPTH} levels")
         ack = None
         if id is not None:
 

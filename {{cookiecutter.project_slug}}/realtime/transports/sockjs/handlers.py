@@ -10,7 +10,10 @@ Every handler a router mounts is replaced by a subclass mixing in:
 * a body size limit on ``xhr_send`` (413), next to the per-message limit the
   connection applies;
 * websocket frames that are not JSON: one log line and a close, instead of
-  sockjs-tornado's traceback.
+  sockjs-tornado's traceback;
+* messages that are not strings (websocket or ``xhr_send``): dropped with one
+  log line, where sockjs-tornado passed them on (or raised on a body that is
+  not an array).
 
 The ``jsonp`` and ``htmlfile`` transports are never mounted: both echo the
 ``c`` callback parameter into a script unvalidated.
@@ -20,7 +23,9 @@ import json
 import logging
 
 from sockjs.tornado import transports
+from sockjs.tornado.transports import pollingbase
 from sockjs.tornado.websocket import SockJSWebSocketHandler
+from tornado.log import access_log
 from tornado.web import RequestHandler
 
 from realtime import conf, stats
@@ -79,7 +84,7 @@ class WebSocketMixin(RawWebSocketMixin):
             logger.warning("malformed SockJS websocket frame from %s; closing", self.request.remote_ip)
             self.session.close(1002, "malformed frame")
             return
-        self.session.on_messages(decoded if isinstance(decoded, list) else (decoded,))
+        self.session.on_messages(only_strings(decoded, self.request.remote_ip))
 
 
 class SendMixin(HardenedMixin):
@@ -94,7 +99,50 @@ class SendMixin(HardenedMixin):
             self.set_status(413)
             self.finish("message too large\n")
             return
+        try:
+            decoded = json.loads(self.request.body)
+        except (ValueError, RecursionError):
+            return super().post(session_id)  # sockjs-tornado answers 500 "Broken JSON encoding."
+        messages = only_strings(decoded, self.request.remote_ip)
+        if messages is not decoded:
+            self.request.body = json.dumps(messages).encode()
         return super().post(session_id)
+
+
+def only_strings(decoded, peer):
+    """The SockJS messages of a decoded frame or body: strings only, as the protocol says.
+
+    sockjs-tornado hands any JSON value to the connection (a plain
+    ``SockJSConnection`` then fails on it with a traceback) and, over
+    ``xhr_send``, raises on a body that is not an array. A lone value counts
+    as one message; what is not a string is dropped, with one log line.
+    """
+    messages = decoded if isinstance(decoded, list) else [decoded]
+    strings = [message for message in messages if isinstance(message, str)]
+    if len(strings) == len(messages):
+        return decoded if isinstance(decoded, list) else strings
+    stats.counters.dropped += 1
+    logger.warning("dropped %d SockJS message(s) from %s: a message is a string", len(messages) - len(strings), peer)
+    return strings
+
+
+def log_request(handler):
+    """tornado's access log, but the SockJS protocol's 500s are WARNING lines, not ERROR.
+
+    The protocol answers a client's bad polling request with 500 ("Broken JSON
+    encoding.", "Payload expected.", no callback): the client's fault, one
+    line. A handler that really fails logs its own traceback as well.
+    """
+    status = handler.get_status()
+    if status < 400:
+        log = access_log.info
+    elif status < 500 or isinstance(handler, pollingbase.PollingTransportBase):
+        log = access_log.warning
+    else:
+        log = access_log.error
+    request = handler.request
+    elapsed = 1000 * request.request_time()
+    log("%d %s %.100s (%s) %.2fms", status, request.method, request.uri, request.remote_ip, elapsed)
 
 
 _cache = {}
