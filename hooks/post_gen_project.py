@@ -1,14 +1,16 @@
 """Shape the generated project after cookiecutter wrote it (stdlib only, offline).
 
-Removes every file an answer excluded, writes a git-ignored ``.env`` with a
-fresh ``SECRET_KEY`` (never a tracked file, so regenerating with cruft gives
-clean diffs), and prints the next steps. The answers arrive as data (JSON in
+Removes every file an answer excluded, writes a git-ignored ``.env`` (mode
+0600) with a fresh ``SECRET_KEY`` and, when the production stack needs them,
+the supervised Redis's and HAProxy stats page's passwords (never in a tracked
+file, so regenerating with cruft gives clean diffs), and prints the next steps. The answers arrive as data (JSON in
 a raw string), never pasted into Python source. Paths follow the
 conventions in CONTRIBUTING.md: a transport's files are found by name, so a
 new file of a transport only needs the right name to be pruned with it.
 """
 
 import json
+import os
 import secrets
 import shutil
 import sys
@@ -96,15 +98,40 @@ def secret_key():
     return secrets.token_urlsafe(48)
 
 
-def write_dotenv(root):
-    """A local-development ``.env`` (git-ignored); production sets its own values."""
-    (root / ".env").write_text(
-        "# Local development settings, read by settings.py (real environment variables win).\n"
-        "# Not committed (.gitignore): see .env.example for every variable.\n"
-        f"SECRET_KEY={secret_key()}\n"
-        "DEBUG=true\n",
-        encoding="utf-8",
-    )
+def dotenv_text(answers):
+    """The generated ``.env``: development settings plus the secrets production needs.
+
+    ``DEBUG=true`` is for ``make run``; ``deploy/run`` refuses to start the
+    production stack until it is set to false.
+    """
+    lines = [
+        "# Local development settings, read by settings.py (real environment variables win).",
+        "# Not committed (.gitignore): see .env.example for every variable.",
+        f"SECRET_KEY={secret_key()}",
+        "# Development only: deploy/run (production) refuses to start while DEBUG is true.",
+        "DEBUG=true",
+    ]
+    if answers.get("redis") == "supervised":
+        lines += ["# The supervised Redis requires it (deploy/run passes it on).", f"REDIS_PASSWORD={secret_key()}"]
+    if answers.get("use_haproxy"):
+        lines += ["# Login of HAProxy's stats page (127.0.0.1 only).", "HAPROXY_STATS_USER=admin",
+                  f"HAPROXY_STATS_PASSWORD={secret_key()}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_dotenv(root, answers):
+    """Write ``.env`` readable by its owner only: it holds every secret of the project."""
+    path = root / ".env"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when the file existed with wider permissions
+    with os.fdopen(descriptor, "w", encoding="utf-8") as dotenv:
+        dotenv.write(dotenv_text(answers))
+
+
+def close_var(root):
+    """var/ (logs, sockets, pid files of the production stack) is for the owner and its group only."""
+    if (root / "var").is_dir():
+        (root / "var").chmod(0o750)
 
 
 def next_steps(root, answers):
@@ -124,7 +151,8 @@ def main(answers, root):
     prune_examples(root, answers)
     prune_deploy(root, answers)
     prune_caches(root)
-    write_dotenv(root)
+    write_dotenv(root, answers)
+    close_var(root)
     next_steps(root, answers)
     return 0
 

@@ -61,7 +61,9 @@ LEFTOVER = re.compile(r"\{\{-?\s*cookiecutter|\{%-?\s*[^%]*\bcookiecutter\b|\{%-
 # Files cookiecutter renders (everything outside _copy_without_render) must hold no Jinja at all,
 # except documentation quoting Django template tags.
 RENDERED_JINJA = re.compile(r"\{\{|\{%|\{#")
-COPIED = re.compile(r"^(realtime|chat|pingpong)/|/templates/|\.(js|css)$")
+COPIED = re.compile(r"^(realtime|chat|pingpong)/|/templates/|\.(js|css|svg)$")
+# Images are bytes: copied as they are, never read as text.
+BINARY = re.compile(r"\.(png|ico)$")
 
 
 def template_matches(pattern):
@@ -135,6 +137,17 @@ def test_combination(bakery, answers):
         deploy = project / "deploy"
         assert not deploy.exists() or any(deploy.iterdir())
 
+    # Images arrive byte for byte (the README shows docs/*.png), and stay small.
+    for path in files:
+        if BINARY.search(path):
+            data = (project / path).read_bytes()
+            assert data == (SLUG_DIR / path).read_bytes(), f"{path} was altered by the bake"
+            assert len(data) < 150_000, f"{path} is {len(data)} bytes: keep images under 150 KB"
+    assert {"docs/landing.png", "docs/dashboard.png"} <= set(files)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "(docs/landing.png)" in readme and "(docs/dashboard.png)" in readme
+    files = [path for path in files if not BINARY.search(path)]
+
     # No leftover template syntax anywhere, and none at all in rendered files.
     for path in files:
         text = (project / path).read_text(encoding="utf-8", errors="replace")
@@ -175,6 +188,10 @@ def test_combination(bakery, answers):
     assert seen["home"] == 200 and seen["healthz"] == 200
     assert ('href="/chat/"' in seen["page"]) == answers["include_chat_example"]
     assert ('href="/pingpong/"' in seen["page"]) == answers["include_pingpong_example"]
+    assert "<title>Realtime Site</title>" in seen["page"] and "<h1>Realtime Site</h1>" in seen["page"]
+    assert 'href="/realtime/"' in seen["page"] and 'href="/admin/"' in seen["page"]
+    assert "site/favicon.svg" in seen["page"] and "site/site.css" in seen["page"]
+    assert seen["favicon"] == 302 and seen["icon"] == 200
 
 
 PROBE = """
@@ -190,6 +207,8 @@ print(json.dumps({
     "home": home.status_code,
     "page": home.content.decode(),
     "healthz": client.get("/healthz").status_code,
+    "favicon": client.get("/favicon.ico").status_code,
+    "icon": client.get(client.get("/favicon.ico")["Location"]).status_code,
 }))
 """
 
@@ -209,6 +228,13 @@ def test_production_settings_pass_check_deploy(tmp_path):
     }
     result = run_manage(project, "check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+    # Not one warning, not even a silenced one, and nothing else printed.
+    assert result.stdout.strip() == "System check identified no issues (0 silenced).", result.stdout + result.stderr
+    assert "WARNING" not in result.stderr.upper(), result.stderr
+    # Every production value above is documented where a deployer looks for it.
+    documented = (project / ".env.example").read_text() + (project / "README.md").read_text()
+    for name in env:
+        assert name in documented, f"{name} is not documented in .env.example or README.md"
     probe = run_manage(project, "shell", "-c", "from django.conf import settings; print(settings.REALTIME_BUS_BACKEND)",
                        env=env)
     assert probe.stdout.strip().splitlines()[-1] == "realtime.bus.redis.RedisBus", probe.stderr
@@ -253,6 +279,13 @@ def test_hostile_names_bake_and_check(tmp_path):
     assert meta["description"] == name + ' """x"""' and meta["authors"][0]["name"] == name
     result = run_manage(project, "check")
     assert result.returncode == 0, result.stderr
+    page = run_manage(project, "shell", "-c", "from django.test import Client; "
+                      "print(Client(HTTP_HOST='127.0.0.1').get('/').content.decode())")
+    assert page.returncode == 0, page.stderr
+    from markupsafe import escape  # what cookiecutter's Jinja |e writes
+
+    escaped = str(escape(name))
+    assert f"<title>{escaped}</title>" in page.stdout and f"<h1>{escaped}</h1>" in page.stdout
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=project,
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
@@ -260,7 +293,7 @@ def test_hostile_names_bake_and_check(tmp_path):
 
 def test_derived_ports_are_in_the_context(tmp_path):
     project = bake(tmp_path, internal_port_base=12000, redis="supervised")
-    assert "REDIS_URL=redis://127.0.0.1:12379/0" in (project / ".env.example").read_text()
+    assert "REDIS_URL=redis://:<REDIS_PASSWORD>@127.0.0.1:12379/0" in (project / ".env.example").read_text()
     replay = json.loads(next((tmp_path / ".cookiecutter" / "replay").glob("*.json")).read_text())["cookiecutter"]
     assert {k: replay[k] for k in ("__gunicorn_port", "__haproxy_stats_port", "__socketio_port_base",
                                    "__sockjs_port_base", "__redis_port")} == {

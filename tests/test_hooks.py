@@ -263,3 +263,34 @@ def test_post_gen_writes_a_fresh_secret_key(tmp_path):
         assert len(env["SECRET_KEY"]) >= 50 and len(set(env["SECRET_KEY"])) > 5
         keys.append(env["SECRET_KEY"])
     assert keys[0] != keys[1]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        dict(redis="supervised", use_supervisor=True, use_haproxy=True),
+        dict(redis="external", use_supervisor=True, use_haproxy=False),
+        dict(redis="none", use_supervisor=False, use_haproxy=True),
+    ],
+)
+def test_post_gen_dotenv_is_private_and_holds_the_stack_secrets(tmp_path, answers):
+    """``.env`` is 0600 (even over a world-readable one) and has a password per secured service."""
+    project = tmp_path / "p"
+    make_tree(project, ["manage.py", ".env"])
+    (project / ".env").chmod(0o644)
+    assert run_post_gen(tmp_path, project, **answers).returncode == 0
+    assert (project / ".env").stat().st_mode & 0o777 == 0o600
+    env = dict(line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line)
+    assert ("REDIS_PASSWORD" in env) == (answers["redis"] == "supervised")
+    assert ("HAPROXY_STATS_PASSWORD" in env) == answers["use_haproxy"]
+    secrets = [env[name] for name in ("SECRET_KEY", "REDIS_PASSWORD", "HAPROXY_STATS_PASSWORD") if name in env]
+    assert all(len(value) >= 50 and value.replace("-", "").replace("_", "").isalnum() for value in secrets)
+    assert len(set(secrets)) == len(secrets)
+
+
+def test_post_gen_closes_var_to_other_users(tmp_path):
+    project = tmp_path / "p"
+    make_tree(project, ["manage.py", "var/.gitignore"])
+    (project / "var").chmod(0o755)
+    assert run_post_gen(tmp_path, project).returncode == 0
+    assert (project / "var").stat().st_mode & 0o777 == 0o750

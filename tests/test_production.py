@@ -15,11 +15,20 @@ from its root. Then, through the HAProxy port only (issue 7's acceptance):
    chat's recovery delivers every message; lost messages are counted (zero);
 4. a foreign ``Origin`` is refused on both transports (the public one is not);
 5. ``supervisorctl stop all`` stops everything within the stop timeouts
-   (gracefully: nothing needs SIGKILL) and no process is left behind.
+   (gracefully: nothing needs SIGKILL) and no process is left behind;
+6. HAProxy's log holds no polling session id, and nothing the stack wrote
+   under ``var/`` (nor ``.env``, nor the SQLite file) is readable by others.
 
-It is one test, not five: the phases share one running stack, which must
+It is one test, not six: the phases share one running stack, which must
 not be started twice when pytest-xdist spreads tests over workers.
 Every process it started is stopped in ``finally``, even on failure.
+
+A second stack runs the way a real site does, over TLS (a self-signed
+certificate made with openssl), and takes the attacks of the security issue
+(``production_attacks.py``): slow request bodies, an anonymous Redis client,
+the stats page without a login; python-socketio, a SockJS client and
+Chromium connect over https and wss. ``deploy/run`` refusing DEBUG and a
+supervised Redis without a password is checked without starting a stack.
 """
 
 import importlib.util
@@ -37,6 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,6 +57,17 @@ import socketio
 import websocket
 
 from tests.conftest import bake, child_env
+from tests.production_attacks import (
+    WssSockJS,
+    dotenv_values,
+    make_certificate,
+    open_to_others,
+    redis_answer,
+    request_from,
+    slow_body_attack,
+    timed_get,
+    tls_client_context,
+)
 
 ROOM = "ops"
 SOCKETIO_CLIENTS = 50
@@ -99,8 +120,8 @@ def pick_ports():
         # below the kernel's ephemeral range (32768+), where clients' own ports come from
         base = rng.randrange(20000, 32000)
         public = rng.randrange(10000, 19999)
-        if port_free(public) and all(port_free(base + o) for o in offsets):
-            return public, base
+        if port_free(public) and port_free(public + 1) and all(port_free(base + o) for o in offsets):
+            return public, base  # public + 1: the plain-HTTP port that redirects to TLS
     raise RuntimeError("no free port range found")
 
 
@@ -116,10 +137,11 @@ def which(name):
 class Stack:
     """The baked project, its environment, and helpers to look at its processes."""
 
-    def __init__(self, project, public, base, env):
+    def __init__(self, project, public, base, env, ca_file=None):
         self.project = project
         self.public, self.base, self.env = public, base, env
-        self.url = f"http://127.0.0.1:{public}"
+        self.ca_file = ca_file  # set: HAProxy speaks TLS with this certificate
+        self.url = f"{'https' if ca_file else 'http'}://127.0.0.1:{public}"
         self.conf = str(project / "deploy" / "supervisor.conf")
         self.socketio_ports = [base + 100 + i for i in range(PROCESSES)]
         self.sockjs_ports = [base + 200 + i for i in range(PROCESSES)]
@@ -152,9 +174,15 @@ class Stack:
         return states
 
     def haproxy_servers(self):
-        """``{(backend, server): status}`` from HAProxy's CSV stats page (localhost only)."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.base + 99}/;csv", timeout=5) as response:
-            lines = response.read().decode().splitlines()
+        """``{(backend, server): status}`` from HAProxy's runtime API (``show stat`` on var/haproxy.sock)."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.project / "var" / "haproxy.sock"))
+            sock.sendall(b"show stat\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        lines = data.decode().splitlines()
         header = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
         return {
@@ -233,6 +261,17 @@ def short_tmp():
 
 @pytest.fixture
 def stack(short_tmp):
+    """The richest project under supervisord and HAProxy, over plain HTTP."""
+    yield from run_stack(short_tmp, tls=False)
+
+
+@pytest.fixture
+def tls_stack(short_tmp):
+    """The same, over TLS: production's own HTTPS defaults, a self-signed certificate."""
+    yield from run_stack(short_tmp, tls=True)
+
+
+def run_stack(short_tmp, tls):
     which("haproxy")
     which("redis-server")
     public, base = pick_ports()
@@ -253,17 +292,27 @@ def stack(short_tmp):
         # deploy/run uses $PYTHON: the interpreter running these tests (its venv has everything).
         PYTHON=sys.executable,
         PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""), *SBIN]),
-        # Production settings, over plain HTTP on loopback (TLS would end in front of HAProxy).
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        SECURE_HSTS_SECONDS="0",
         WEB_CONCURRENCY="2",
         PYTHONUNBUFFERED="1",
     )
-    stack = Stack(project, public, base, env)
+    for name in ("TLS_CERT_FILE", "HTTP_REDIRECT_PORT", "REDIS_PASSWORD", "HAPROXY_STATS_USER",
+                 "HAPROXY_STATS_PASSWORD", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS"):
+        env.pop(name, None)  # the baked .env decides, not the shell running the tests
+    ca_file = None
+    if tls:
+        ca_file = make_certificate(short_tmp)
+        env.update(
+            TLS_CERT_FILE=str(ca_file),
+            HTTP_REDIRECT_PORT=str(public + 1),
+            CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{public},https://localhost:{public}",
+        )
+    else:
+        # Plain HTTP on loopback: turn off production's HTTPS-only defaults.
+        env.update(SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
+                   SECURE_HSTS_SECONDS="0")
+    stack = Stack(project, public, base, env, ca_file=ca_file)
     stack.manage("migrate", "--noinput")
     stack.manage("collectstatic", "--noinput")
     stack.manage("shell", "-c", f"from chat.models import Room; Room.objects.get_or_create(name={ROOM!r})")
@@ -726,6 +775,15 @@ def test_production_stack_through_haproxy(stack):
             except Exception:
                 pass
 
+    # 6. HAProxy logged the polling traffic without its session ids (Engine.IO's `sid=` query,
+    # SockJS's /<server>/<session>/ path); nothing the stack wrote is open to other users
+    haproxy_log = stack.log("haproxy.log")
+    assert "/socket.io/" in haproxy_log and "/sockjs/-/-/xhr_send" in haproxy_log, haproxy_log[-2000:]
+    assert "sid=" not in haproxy_log, [line for line in haproxy_log.splitlines() if "sid=" in line][:3]
+    sessions = {c._session.split("/")[2] for m in members if isinstance(m, SockJSMember) for c in m.clients}
+    assert len(sessions) >= SOCKJS_CLIENTS and not [sid for sid in sessions if sid in haproxy_log]
+    assert_private_files(stack.project)
+
     # 5. stop all: within the stop timeouts, gracefully, nothing left behind
     log_mark = len(stack.log("supervisord.log"))
     started = time.monotonic()
@@ -744,6 +802,204 @@ def test_production_stack_through_haproxy(stack):
     assert not page_errors, "pages failed through HAProxy:\n" + "\n".join(page_errors) + "\n" + stack.logs(10)
 
 
+def assert_private_files(project):
+    """var/ (0750) and what the stack wrote in it (umask 027), .env and the SQLite file (0600) are closed to others.
+
+    supervisord opens its own log before it applies its umask (then it daemonizes): only the
+    folder's mode protects that one file, when the shell's umask is the usual 022.
+    """
+    var = project / "var"
+    assert oct(var.stat().st_mode & 0o777) == oct(0o750)
+    opened = [line for line in open_to_others(var) if not line.startswith("supervisord.log ")]
+    assert opened == [], "files under var/ readable by other users"
+    for name in (".env", "db.sqlite3"):
+        assert oct((project / name).stat().st_mode & 0o777) == oct(0o600), name
+
+
+def test_production_over_tls_resists_the_attacks(tls_stack):
+    """Production as deployed: TLS in HAProxy, and the security issue's attacks fail."""
+    stack = tls_stack
+    stack.wait_all_up()
+    http = requests.Session()
+    http.trust_env = False  # else REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from the environment win over `verify`
+    http.verify = str(stack.ca_file)
+    origin = {"Origin": stack.url}
+
+    # TLS 14: plain HTTP redirects to HTTPS; HSTS on Django's pages and on the socket endpoints;
+    # the Socket.IO sticky cookie is Secure
+    redirect = requests.get(f"http://127.0.0.1:{stack.public + 1}/chat/?a=1", allow_redirects=False, timeout=10)
+    assert (redirect.status_code, redirect.headers.get("Location")) == (301, f"{stack.url}/chat/?a=1")
+    for path in ("/chat/", "/socket.io/?EIO=4&transport=polling", "/sockjs/info"):
+        response = http.get(stack.url + path, headers=origin, timeout=10)
+        assert response.status_code == 200, (path, response.status_code, response.text[:200])
+        assert response.headers.get("Strict-Transport-Security", "").startswith("max-age="), (path, response.headers)
+        if path.startswith("/socket.io/"):
+            cookie = response.headers.get("Set-Cookie", "")
+            assert "rt_socketio=" in cookie and "secure" in cookie.lower().split("; "), cookie
+
+    # python-socketio over wss:// and https polling, SockJS over wss://, in one room across processes
+    heard = {}
+    listeners = []
+    for transport in ("websocket", "polling"):
+        client = socketio.Client(http_session=http, reconnection=False, request_timeout=30)
+        heard[transport] = []
+        client.on("chat:message", heard[transport].append)
+        client.connect(stack.url, transports=[transport], wait_timeout=15)  # websocket-client sends its own Origin
+        answer = client.call("chat:join", {"room": ROOM, "nickname": f"tls-{transport}"}, timeout=SAY_TIMEOUT)
+        assert answer and answer.get("ok"), answer
+        listeners.append(client)
+    sockjs = WssSockJS(stack.url, stack.ca_file, origin=stack.url)
+    try:
+        assert sockjs.call("chat:join", {"room": ROOM, "nickname": "tls-sockjs"}).get("ok")
+        said = sockjs.call("chat:message", {"room": ROOM, "text": "over wss from sockjs"})
+        assert said.get("ok"), said
+        said = listeners[0].call("chat:message", {"room": ROOM, "text": "over wss from socketio"}, timeout=SAY_TIMEOUT)
+        assert said.get("ok"), said
+        sockjs.wait_event("chat:message", lambda m: m.get("text") == "over wss from socketio")
+        wait_for(lambda: all(any(m.get("text") == "over wss from sockjs" for m in got) for got in heard.values()),
+                 "the Socket.IO clients did not get the SockJS message")
+
+        # Chromium (ignoring the test certificate) loads the chat page over https and chats over wss://
+        for transport in ("socketio", "sockjs"):
+            text = f"from chromium over {transport}"
+            sockets = browser_chat(stack, transport, text)
+            wait_for(lambda text=text: any(m.get("text") == text for m in heard["websocket"]),
+                     f"Chromium's {transport} message did not arrive")
+            assert sockets and all(url.startswith("wss://") for url in sockets), sockets
+    finally:
+        sockjs.close()
+        for client in listeners:
+            client.disconnect()
+
+    # High 1: twelve clients trickle 100 KB bodies into POST /chat/; HAProxy holds them (408
+    # after `timeout http-request`), gunicorn never sees them, pages and health checks go on
+    web_log_mark = len(stack.log("web.log"))
+
+    def probe():
+        status, seconds = timed_get(http, stack.url + "/chat/")
+        return status, round(seconds, 2), stack.haproxy_servers().get(("web", "web-0"))
+
+    senders, probes = slow_body_attack("127.0.0.1", stack.public, probe, context=tls_client_context(stack.ca_file))
+    print(f"\nproduction over TLS: slow senders ended {sorted({s.outcome for s in senders})} after "
+          f"{max(s.ended_after for s in senders):.1f}s; GET /chat/ took at most {max(p[1] for p in probes):.2f}s")
+    assert all(status == 200 and seconds < 5 for status, seconds, _ in probes), probes
+    assert all(str(web).startswith("UP") for _, _, web in probes), probes
+    assert all(s.outcome.startswith("HTTP/1.1 408") or s.outcome == "closed" for s in senders), \
+        [s.outcome for s in senders]
+    assert max(s.ended_after for s in senders) < 10 + 8, [s.ended_after for s in senders]
+    assert "WORKER TIMEOUT" not in stack.log("web.log")[web_log_mark:]
+
+    # Medium 8: a polling session id works only from the address that used it first; replayed
+    # from another one (127.0.0.2 here) HAProxy refuses it, while its owner goes on
+    context = tls_client_context(stack.ca_file)
+    owner, thief = "127.0.0.1", "127.0.0.2"
+    status, body, headers = request_from(owner, stack.public, "GET", "/socket.io/?EIO=4&transport=polling", context)
+    assert status == 200 and body.startswith("0{"), (status, body[:200])
+    sid = json.loads(body[1:])["sid"]
+    # the thief sends the sticky cookie too: it reaches the session's process, only its address differs
+    sticky = {"Cookie": headers["Set-Cookie"].split(";")[0]}
+    poll = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
+    assert request_from(owner, stack.public, "POST", poll, context, body="40", headers=sticky)[0] == 200
+    stolen = '42["chat:message",{"room":"ops","text":"stolen"}]'
+    assert request_from(thief, stack.public, "POST", poll, context, body=stolen, headers=sticky)[0] == 403
+    assert request_from(thief, stack.public, "GET", poll, context, headers=sticky)[0] == 403
+    session = f"/sockjs/000/{uuid.uuid4().hex[:12]}"
+    status, body, _ = request_from(owner, stack.public, "POST", f"{session}/xhr", context, headers=origin)
+    assert (status, body) == (200, "o\n"), (status, body)
+    frame = json.dumps([json.dumps({"type": "event", "event": "chat:leave", "args": [{"room": ROOM}]})])
+    assert request_from(thief, stack.public, "POST", f"{session}/xhr_send", context, body=frame,
+                        headers=origin)[0] == 403
+    assert request_from(owner, stack.public, "POST", f"{session}/xhr_send", context, body=frame,
+                        headers=origin)[0] == 204
+
+    # Medium 9: the supervised Redis refuses a client without the password (no forged
+    # messages, no presence), and the password is on no command line
+    values = dotenv_values(stack.project)
+    redis_port = stack.base + 379
+    assert redis_answer(redis_port, "PING").startswith("-NOAUTH")
+    assert redis_answer(redis_port, "PUBLISH", "realtime:chat:ops", "forged").startswith("-NOAUTH")
+    assert redis_answer(redis_port, "KEYS", "*").startswith("-NOAUTH")
+    assert redis_answer(redis_port, "PING", password=values["REDIS_PASSWORD"]) == "+PONG"
+    assert not [cmd for cmd in processes_under(stack.project).values() if values["REDIS_PASSWORD"] in cmd]
+
+    # Low 13: the stats page wants its login
+    stats = f"http://127.0.0.1:{stack.base + 99}/;csv"
+    assert requests.get(stats, timeout=5).status_code == 401
+    assert requests.get(stats, auth=("admin", "wrong"), timeout=5).status_code == 401
+    login = (values["HAPROXY_STATS_USER"], values["HAPROXY_STATS_PASSWORD"])
+    assert requests.get(stats, auth=login, timeout=5).status_code == 200
+
+    # Medium 8: session ids stay out of the log; files stay private
+    haproxy_log = stack.log("haproxy.log")
+    assert "/socket.io/" in haproxy_log and "/sockjs/-/-/websocket" in haproxy_log, haproxy_log[-2000:]
+    assert "sid=" not in haproxy_log
+    assert sockjs.session not in haproxy_log
+    assert_private_files(stack.project)
+
+
+def wait_for(condition, message, timeout=20):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
+
+
+def browser_chat(stack, transport, text):
+    """Open the chat page in Chromium over https, join and say ``text``; returns the websocket URLs it opened."""
+    from playwright.sync_api import sync_playwright
+
+    spec = importlib.util.spec_from_file_location("baked_browser", stack.project / "realtime/testing/browser.py")
+    browser_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(browser_module)
+    sockets = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=browser_module.chromium_path(), args=[*browser_module.ARGS, "--ignore-certificate-errors"]
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.on("websocket", lambda ws: sockets.append(ws.url))
+            page.goto(f"{stack.url}/chat/{ROOM}/?transport={transport}")
+            page.fill("#nickname", f"chromium-{transport}")
+            page.click("#nick button")
+            page.wait_for_selector("#text:enabled")
+            page.fill("#text", text)
+            page.press("#text", "Enter")
+            page.wait_for_selector(f"#messages .msg .text:has-text('{text}')")
+            deadline = time.monotonic() + 15
+            while not sockets and time.monotonic() < deadline:  # Socket.IO upgrades from polling
+                page.wait_for_timeout(200)
+        finally:
+            browser.close()
+    return sockets
+
+
+def test_deploy_run_refuses_unsafe_settings(tmp_path):
+    """``deploy/run`` starts nothing with DEBUG on, nor a supervised Redis without its password."""
+    project = bake(tmp_path / "out", redis="supervised", use_supervisor=True, use_haproxy=True)
+    run = [str(project / "deploy" / "run"), "true"]
+    env = child_env()
+    for name in ("REDIS_PASSWORD", "TLS_CERT_FILE", "HAPROXY_STATS_PASSWORD"):
+        env.pop(name, None)
+    # the generated .env is for `make run` (DEBUG=true): production refuses it, with the fix named
+    refused = subprocess.run(run, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 78 and "set DEBUG=false in .env" in refused.stderr, refused.stderr
+    for value in ("1", "True", "on"):
+        result = subprocess.run(run, env={**env, "DEBUG": value}, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 78, value
+    assert subprocess.run(run, env={**env, "DEBUG": "false"}, timeout=30).returncode == 0
+    # ... while Django itself still runs with DEBUG on for the demo (`make run` never uses deploy/run)
+    check = subprocess.run([sys.executable, "manage.py", "check"], cwd=project, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    # the supervised Redis needs its password
+    dotenv = project / ".env"
+    dotenv.write_text("".join(line for line in dotenv.read_text().splitlines(True) if "REDIS_PASSWORD" not in line))
+    result = subprocess.run(run, env={**env, "DEBUG": "false"}, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 78 and "REDIS_PASSWORD is not set" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("transport", ["both", "socketio", "sockjs"])
 @pytest.mark.parametrize("redis", ["supervised", "external", "none"])
 def test_deploy_configs_are_valid(tmp_path, transport, redis):
@@ -752,6 +1008,12 @@ def test_deploy_configs_are_valid(tmp_path, transport, redis):
     project = bake(tmp_path / "out", transport=transport, redis=redis, socket_processes=processes,
                    use_supervisor=True, use_haproxy=True)
     check = subprocess.run([which("haproxy"), "-c", "-f", "deploy/haproxy.cfg"], cwd=project,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # ... and with every variable deploy/run may export to it (TLS, redirect, HSTS, stats login)
+    tls_env = child_env(TLS_CERT_FILE=str(make_certificate(tmp_path)), HTTP_REDIRECT_PORT="8080",
+                        SECURE_HSTS_SECONDS="3600", HAPROXY_STATS_USER="admin", HAPROXY_STATS_PASSWORD="x")
+    check = subprocess.run([which("haproxy"), "-c", "-f", "deploy/haproxy.cfg"], cwd=project, env=tls_env,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     haproxy = (project / "deploy" / "haproxy.cfg").read_text()
@@ -780,7 +1042,7 @@ def test_deploy_configs_are_valid(tmp_path, transport, redis):
             assert process.stopsignal in (signal.SIGTERM, signal.SIGUSR1) and process.stopasgroup
             assert process.killasgroup and process.autorestart and process.stopwaitsecs <= 15
     run = (project / "deploy" / "run").read_text()
-    assert ("REDIS_URL redis://127.0.0.1:9379/0" in run) == (redis == "supervised")
+    assert ('REDIS_URL "redis://:${REDIS_PASSWORD}@127.0.0.1:9379/0"' in run) == (redis == "supervised")
     if redis == "none":
         deploy_text = "".join(p.read_text() for p in (project / "deploy").iterdir())
         assert "redis" not in deploy_text.lower()

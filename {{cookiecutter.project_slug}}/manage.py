@@ -12,6 +12,11 @@ def main():
 
         monkey.patch_all()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings")
+    if sys.argv[1:2] == ["rundev"]:
+        # Like runserver, rundev starts even while an app's code is broken (see its main()).
+        from realtime.management.commands.rundev import main as rundev
+
+        return rundev(sys.argv)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -3,12 +3,15 @@
 =================  =========================================  ==================
 client emits       with                                        ack
 =================  =========================================  ==================
+``chat:watch``     ``{room, after, have}``                      ``{ok, room, members, messages, skipped}``
 ``chat:join``      ``{room, nickname, after, have, previous}`` ``{ok, room, nickname, members, messages, skipped}``
 ``chat:message``   ``{room, text}``                            ``{ok, id}``
 ``chat:leave``     ``{room}``                                  ``{ok}``
 =================  =========================================  ==================
 
-Every refusal is ``{error: code, message}``: in the ack when the client
+``chat:watch`` reads a room before choosing a nickname (history now, messages
+live, not a member, cannot write); ``chat:join`` then makes the same socket a
+member. Every refusal is ``{error: code, message}``: in the ack when the client
 asked for one, else as a ``chat:error`` event, so a raw client that skips
 the page still hears why. The server emits ``chat:message`` (a stored
 message, to the whole room, sender included: its id orders the log) and
@@ -51,6 +54,15 @@ def join(sender, request, event, **kwargs):
         return _refuse(sender, event, error)
 
 
+@receiver(on["chat:watch"])
+def watch(sender, request, event, **kwargs):
+    data = _payload(event)
+    try:
+        return services.watch(sender, data.get("room"), data.get("after"), data.get("have"))
+    except ChatError as error:
+        return _refuse(sender, event, error)
+
+
 @receiver(on["chat:message"])
 def message(sender, request, event, **kwargs):
     data = _payload(event)
@@ -72,8 +84,8 @@ def leave(sender, request, event, **kwargs):
 @receiver(socket_left_room)
 def left(sender, request, room, **kwargs):
     """Leaving, or disconnecting while in a room: tell the others."""
-    if not room.startswith("chat:"):
-        return
+    if not room.startswith("chat:") or getattr(sender, "nickname", None) is None:
+        return  # not a chat room, or a reader leaving: the members did not change
     chat_room = Room(name=room[len("chat:") :])
     realtime.emit(
         "chat:presence",

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 import realtime
 from chat import conf
+from realtime.bus import get_bus
 from chat.models import Message, Room
 
 logger = logging.getLogger("realtime.chat")
@@ -126,13 +127,62 @@ def clean_nickname(nickname):
 
 
 def members(room):
-    """Who is in the room now (every process): ``[{"nickname", "transport"}]``."""
+    """Who is in the room now (every process): ``[{"nickname", "transport"}]``.
+
+    Readers (sockets watching the room before choosing a nickname) are not members.
+    """
     seen = {}
     for member in realtime.presence(room.channel):
-        nickname = member.get("nickname") or member.get("username")
+        nickname = member.get("nickname")
         if nickname and nickname.lower() not in seen:
             seen[nickname.lower()] = {"nickname": nickname, "transport": member.get("transport")}
     return sorted(seen.values(), key=lambda m: m["nickname"].lower())
+
+
+def open_room(socket, room_name):
+    """The room ``socket`` may read: it exists, and a private one needs a logged-in user."""
+    room = Room.objects.filter(name=room_name).first() if isinstance(room_name, str) else None
+    if room is None:
+        raise ChatError("no_room", "There is no such room.")
+    user = socket.user
+    if room.private and not (user is not None and user.is_authenticated):
+        raise ChatError("login_required", "This room is private: log in to enter.")
+    return room
+
+
+def clean_after(after):
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
+        raise ChatError("bad_after", "'after' is the id of the last message seen.")
+    return after
+
+
+def _only_in(socket, room):
+    """One chat room per connection: leave any other."""
+    for channel in socket.rooms:
+        if channel.startswith("chat:") and channel != room.channel:
+            socket.leave(channel)
+
+
+def watch(socket, room_name, after=None, have=None):
+    """Read ``room`` without a nickname: its history and members now, its messages live.
+
+    The socket joins the room's channel as a reader: it receives what the room
+    says, is not a member (no nickname, not in "Here now") and cannot write
+    until :func:`enter` gives it a nickname.
+    """
+    room = open_room(socket, room_name)
+    after, have = clean_after(after), clean_have(have)
+    _only_in(socket, room)
+    socket.join(room.channel)
+    messages, skipped = history(room, after, have)
+    return {
+        "ok": True,
+        "room": room.name,
+        "members": members(room),
+        "messages": messages,
+        "skipped": skipped,
+        "max_length": conf.max_message_length(),
+    }
 
 
 def enter(socket, room_name, nickname=None, after=None, have=None, previous=None):
@@ -147,17 +197,11 @@ def enter(socket, room_name, nickname=None, after=None, have=None, previous=None
     outlives it (until ``REALTIME_PRESENCE_TTL``) and must not keep the
     client from its own nickname. Sids are never shown to other clients.
     """
-    room = Room.objects.filter(name=room_name).first() if isinstance(room_name, str) else None
-    if room is None:
-        raise ChatError("no_room", "There is no such room.")
+    room = open_room(socket, room_name)
     user = socket.user
     logged_in = bool(user is not None and user.is_authenticated)
-    if room.private and not logged_in:
-        raise ChatError("login_required", "This room is private: log in to enter.")
     nickname = clean_nickname(user.get_username()[:24] if logged_in else nickname)
-    if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
-        raise ChatError("bad_after", "'after' is the id of the last message seen.")
-    have = clean_have(have)
+    after, have = clean_after(after), clean_have(have)
     if previous is not None and (not isinstance(previous, str) or not 0 < len(previous) <= 100):
         raise ChatError("bad_previous", "'previous' is the id of your last connection.")
     with _enter_lock:
@@ -170,11 +214,12 @@ def enter(socket, room_name, nickname=None, after=None, have=None, previous=None
                 raise ChatError(
                     "nickname_taken", f"Someone called {nickname!r} is already here; pick another nickname."
                 )
-        for channel in socket.rooms:  # one chat room per connection
-            if channel.startswith("chat:") and channel != room.channel:
-                socket.leave(channel)
+        _only_in(socket, room)
+        reading = room.channel in socket.rooms  # it watched the room before choosing a nickname
         socket.nickname = nickname
         socket.join(room.channel)
+        if reading:
+            get_bus().update_member(socket)  # presence learns the nickname
     messages, skipped = history(room, after, have)
     present = members(room)
     realtime.emit("chat:presence", {"event": "joined", "nickname": nickname, "members": present}, room=room.channel)
@@ -219,8 +264,8 @@ def limiter_for(socket):
 def say(socket, room_name, text):
     """A message typed by the client on ``socket``; returns the stored message."""
     room = Room.objects.filter(name=room_name).first() if isinstance(room_name, str) else None
-    if room is None or room.channel not in socket.rooms:
-        raise ChatError("not_joined", "Join the room before writing in it.")
+    if room is None or room.channel not in socket.rooms or not getattr(socket, "nickname", None):
+        raise ChatError("not_joined", "Join the room with a nickname before writing in it.")
     text = clean_text(text)  # refused text does not count against the rate limit
     wait = limiter_for(socket).allow()
     if wait:

@@ -5,6 +5,12 @@ Started by ``deploy/supervisor.conf`` behind HAProxy, so it listens on
 the socket processes), so plain sync workers are right here: Django views stay
 simple and a slow view blocks one worker, not a thousand sockets.
 
+A sync worker is also held by a client that sends its request slowly, and a
+few such clients would hold them all: gunicorn must sit behind a proxy that
+reads each request body whole before passing it on (HAProxy does, with
+`option http-buffer-request` in deploy/haproxy.cfg, and answers 408 to the
+slow ones). Never expose this port directly.
+
 Environment: ``WEB_CONCURRENCY`` (workers, default 2 per core, at most 8),
 ``GUNICORN_BIND`` (default ``127.0.0.1:{{ cookiecutter.__gunicorn_port }}``),
 ``REALTIME_TRUSTED_PROXIES`` (who may set X-Forwarded-*, default 127.0.0.1).

@@ -9,6 +9,7 @@ class RealtimeConfig(AppConfig):
 
     def ready(self):
         checks.register(check_settings, "realtime")
+        from realtime import dashboard  # noqa: F401 - connects the live dashboard's receivers
         # Client-signal URLs are endpoints of every transport: import their
         # classes (so listen/broadcast declarations run) and register them in
         # every process. A bad setting is reported by the check and at start.
@@ -18,6 +19,10 @@ class RealtimeConfig(AppConfig):
             clientsignal.setup()
         except ImproperlyConfigured:
             pass
+        # Under manage.py rundev: one log line per socket connect/disconnect.
+        from realtime import devlog
+
+        devlog.install()
 
 
 def check_settings(app_configs=None, **kwargs):

@@ -13,6 +13,13 @@ message.
                                    ["CHANNEL_PREFIX"]``.
 ``REALTIME_SOCKETIO_PATH``         Socket.IO URL path (``"socket.io"``).
 ``REALTIME_SOCKJS_PREFIX``         core SockJS endpoint (``"/sockjs"``).
+``REALTIME_SOCKJS_OPTIONS``        per-endpoint SockJS options (``{}``):
+                                   ``{"*" or url: {option: value}}``, e.g.
+                                   ``{"*": {"disabled_transports": ["jsonp",
+                                   "htmlfile"]}}`` turns the old-browser
+                                   transports off (all are served by
+                                   default); keys in
+                                   ``transports.sockjs.router``.
 ``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect; default:
                                    hosts in ``ALLOWED_HOSTS`` (any scheme or
                                    port) and ``CSRF_TRUSTED_ORIGINS``.
@@ -39,6 +46,7 @@ DEFAULTS = {
     "REALTIME_CHANNEL_PREFIX": "realtime",
     "REALTIME_SOCKETIO_PATH": "socket.io",
     "REALTIME_SOCKJS_PREFIX": "/sockjs",
+    "REALTIME_SOCKJS_OPTIONS": {},
     "REALTIME_ALLOWED_ORIGINS": None,
     "REALTIME_MAX_MESSAGE_BYTES": 64 * 1024,
     "REALTIME_PING_INTERVAL": 25,

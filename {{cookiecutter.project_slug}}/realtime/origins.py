@@ -8,6 +8,10 @@ origin in ``CSRF_TRUSTED_ORIGINS``. ``REALTIME_ALLOWED_ORIGINS`` replaces
 that with an explicit list (``["https://example.com"]``, or ``["*"]`` to
 allow every origin, which you should not).
 
+Non-browser websocket clients may send the websocket URL's origin
+(``ws://host``, ``wss://host``): it counts as ``http://host`` and
+``https://host``.
+
 Clients that send no ``Origin`` (servers, scripts) are not browsers and
 cannot carry a victim's cookies, so they are allowed.
 """
@@ -17,6 +21,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http.request import split_domain_port, validate_host
+
+
+WEBSOCKET_SCHEMES = {"ws": "http", "wss": "https"}
 
 
 def allowed_origins():
@@ -34,6 +41,9 @@ def origin_allowed(origin):
     if not origin:
         return True
     origin = origin.rstrip("/")
+    scheme, sep, rest = origin.partition("://")
+    if sep and scheme.lower() in WEBSOCKET_SCHEMES:
+        origin = WEBSOCKET_SCHEMES[scheme.lower()] + "://" + rest
     explicit = allowed_origins()
     if explicit is not None:
         return "*" in explicit or origin in explicit

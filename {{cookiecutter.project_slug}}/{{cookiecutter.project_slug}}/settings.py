@@ -57,6 +57,22 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
+def private_sqlite_file(database):
+    """Create a missing SQLite database file readable by its owner only.
+
+    SQLite would create it with the process's umask, usually world-readable,
+    and it holds sessions, password hashes and messages. An existing file is
+    left as it is; its journal files follow its permissions.
+    """
+    name = str(database.get("NAME") or "")
+    if database.get("ENGINE") != "django.db.backends.sqlite3" or name in ("", ":memory:") or name.startswith("file:"):
+        return
+    try:
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass  # it exists (or its folder does not: SQLite then reports that itself)
+
+
 def env_list(name, default=()):
     value = os.environ.get(name)
     if value is None:
@@ -97,6 +113,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One line per request under `manage.py rundev`, as runserver prints; removes itself elsewhere.
+    "realtime.devlog.RequestLogMiddleware",
     # Behind HAProxy: /healthz answers whatever the Host; X-Forwarded-* believed only
     # from REALTIME_TRUSTED_PROXIES (see realtime/middleware.py).
     "realtime.middleware.HealthCheckMiddleware",
@@ -135,6 +153,7 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+private_sqlite_file(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,6 +177,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# The site's own files (its stylesheet, its icon), shared by every app's pages.
+STATICFILES_DIRS = [BASE_DIR / "{{ cookiecutter.project_slug }}" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

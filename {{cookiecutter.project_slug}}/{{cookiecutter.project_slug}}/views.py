@@ -1,10 +1,15 @@
-"""The landing page: what this site serves, with links to the installed examples."""
+"""The landing page: the project's name, what is running, links to the examples, the dashboard and the admin."""
 
+import logging
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
 from django.shortcuts import render
+
+from realtime import conf, stats
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,14 +30,32 @@ EXAMPLES = (
     ),
 )
 
+TRANSPORT_NAMES = {"socketio": "Socket.IO", "sockjs": "SockJS"}
+
+
+def transports():
+    """``[(name, where browsers connect)]`` for each transport this project serves."""
+    where = {
+        "socketio": (getattr(settings, "REALTIME_SOCKETIO_URL", None) or "") + "/" + conf.socketio_path() + "/",
+        "sockjs": getattr(settings, "REALTIME_SOCKJS_URL", None) or conf.sockjs_prefix(),
+    }
+    served = getattr(settings, "REALTIME_TRANSPORTS", [])
+    return [{"name": TRANSPORT_NAMES.get(t, t), "url": where.get(t, "")} for t in served]
+
+
+def running():
+    """Every socket process's latest figures; the page still renders if the bus cannot answer."""
+    try:
+        return stats.gather()
+    except Exception:
+        logger.exception("landing page: the bus could not report; showing the page without figures")
+        return None
+
 
 def home(request):
     examples = [example for example in EXAMPLES if apps.is_installed(example.app)]
     return render(
         request,
         "landing.html",
-        {
-            "examples": examples,
-            "transports": getattr(settings, "REALTIME_TRANSPORTS", []),
-        },
+        {"examples": examples, "transports": transports(), "running": running()},
     )

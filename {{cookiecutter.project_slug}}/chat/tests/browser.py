@@ -11,7 +11,7 @@ import json
 from django.conf import settings
 
 from realtime.testing import LiveServer
-from realtime.testing.browser import screenshot  # noqa: F401 - the chat tests import it from here
+from realtime.testing.browser import screenshot, screenshots  # noqa: F401 - the chat tests import them from here
 
 TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
 EVIL = "<img src=x onerror=alert(1)>"

@@ -3,8 +3,9 @@
 Two browser contexts (two people with their own cookies and storage) chat;
 a hostile message is shown as text and runs nothing; presence follows who
 comes and goes; a page whose socket server is killed reconnects by itself
-and ends with exactly the room's messages. Screenshots land in the
-artifacts folder (see ``browser.py``).
+and ends with exactly the room's messages. A newcomer reads the room before
+choosing a nickname; a message the rate limit refuses stays in the input
+box. Screenshots land in the artifacts folder (see ``browser.py``).
 """
 
 import pytest
@@ -12,12 +13,15 @@ import pytest
 from chat.tests.browser import (
     TIMEOUT,
     TRANSPORTS,
+    Watch,
     chat_between,
     create_rooms,
     db_ids,
+    members,
     open_room,
     say,
     screenshot,
+    screenshots,
     serve,
     texts,
     wait_members,
@@ -34,7 +38,7 @@ def test_two_people_chat_on_each_transport(browser, transport):
         bob, bob_watch = open_room(browser, server.url, room, "bob", transport=transport)
         wait_members(ann, ["ann", "bob"])
         chat_between(ann, bob, transport)
-        screenshot(ann, f"chat-{transport}")
+        screenshots(ann, f"chat-{transport}")
         # presence follows bob out
         bob.context.close()
         wait_members(ann, ["ann"])
@@ -93,3 +97,65 @@ def test_room_list_and_phone_layout(browser):
         assert width <= 390  # nothing overflows sideways
         screenshot(page, "chat-phone")
         context.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_history_is_readable_before_choosing_a_nickname(browser, transport):
+    with serve(transport) as server:
+        create_rooms(server, "reading")
+        server.manage("chat_announce", "reading", "welcome to reading")
+        ann, ann_watch = open_room(browser, server.url, "reading", "ann", transport=transport)
+        say(ann, "said before you came")
+        wait_text(ann, "said before you came")
+
+        context = browser.new_context(viewport={"width": 900, "height": 640})
+        bea = context.new_page()
+        bea.set_default_timeout(TIMEOUT)
+        bea_watch = Watch(bea)
+        bea.goto(f"{server.url}/chat/reading/?transport={transport}")
+        wait_text(bea, "said before you came")
+        assert texts(bea) == ["welcome to reading", "said before you came"]
+        wait_members(bea, ["ann"])
+        # read-only until a nickname is chosen
+        assert bea.is_visible("#nick") and bea.is_disabled("#text")
+        assert bea.get_attribute("#text", "placeholder") == "Pick a nickname to write"
+        say(ann, "live while you read")
+        wait_text(bea, "live while you read")
+        assert members(ann) == ["ann"]  # a reader is not in "Here now"
+        screenshot(bea, f"chat-reading-{transport}")
+
+        bea.fill("#nickname", "bea")
+        bea.click("#nick button")
+        bea.wait_for_selector("#text:enabled")
+        wait_members(ann, ["ann", "bea"])
+        say(bea, "hello from bea")
+        wait_text(ann, "hello from bea")
+        wait_text(bea, "hello from bea")
+        expected = ["welcome to reading", "said before you came", "live while you read", "hello from bea"]
+        assert texts(bea) == expected  # each once, in order, across the switch from reader to member
+        assert ann_watch.errors == bea_watch.errors == [] and ann_watch.dialogs == bea_watch.dialogs == []
+        ann.context.close()
+        context.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_message_refused_by_the_rate_limit_stays_in_the_input_box(browser, transport):
+    with serve(transport) as server:  # CHAT_RATE_LIMIT: 5 messages per 5 seconds
+        create_rooms(server, "slow")
+        ann, watch = open_room(browser, server.url, "slow", "ann", transport=transport)
+        for i in range(5):
+            say(ann, f"quick {i}")
+        say(ann, "one too many")
+        ann.wait_for_selector("#error:not([hidden])")
+        assert "Slow down" in ann.text_content("#error")
+        ann.wait_for_function("document.getElementById('text').value === 'one too many'")
+        wait_text(ann, "quick 4")
+        assert "one too many" not in texts(ann)
+        screenshot(ann, f"chat-rate-limited-{transport}")
+        ann.wait_for_timeout(5_500)  # the window slides: Enter now sends what stayed in the box
+        ann.press("#text", "Enter")
+        wait_text(ann, "one too many")
+        assert ann.input_value("#text") == ""
+        assert texts(ann) == [f"quick {i}" for i in range(5)] + ["one too many"]
+        assert watch.errors == [] and watch.dialogs == []
+        ann.context.close()

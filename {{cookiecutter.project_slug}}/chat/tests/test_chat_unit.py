@@ -58,6 +58,44 @@ def test_join_gets_history_members_and_others_see_presence(room):
     assert alice.got("chat:presence")[-1]["nickname"] == "bob"
 
 
+def test_a_reader_sees_history_and_live_messages_before_choosing_a_nickname(room):
+    Message.objects.create(room=room, nickname="old", text="before anyone")
+    alice, _ = joined(room, "alice")
+    reader = client()
+    answer = reader.event("chat:watch", {"room": room.name})
+    assert answer["ok"] and [m["text"] for m in answer["messages"]] == ["before anyone"]
+    assert answer["members"] == [{"nickname": "alice", "transport": "memory"}]  # a reader is not a member
+    assert alice.event("chat:message", {"room": room.name, "text": "live"})["ok"]
+    assert [m["text"] for m in reader.got("chat:message")] == ["live"]
+    # read-only: a reader cannot write
+    assert reader.event("chat:message", {"room": room.name, "text": "hi"})["error"] == "not_joined"
+    assert Message.objects.filter(text="hi").count() == 0
+    # choosing a nickname makes the same connection a member, and everyone sees it
+    answer = reader.event("chat:join", {"room": room.name, "nickname": "bob", "after": answer["messages"][-1]["id"]})
+    assert answer["ok"] and [m["text"] for m in answer["messages"]] == ["live"]
+    assert [m["nickname"] for m in answer["members"]] == ["alice", "bob"]
+    assert alice.got("chat:presence")[-1] == {"event": "joined", "nickname": "bob", "members": answer["members"]}
+    assert reader.event("chat:message", {"room": room.name, "text": "now I can"})["ok"]
+
+
+def test_a_reader_coming_and_going_changes_no_presence(room):
+    alice, _ = joined(room, "alice")
+    before = len(alice.got("chat:presence"))
+    reader = client()
+    assert reader.event("chat:watch", {"room": room.name})["ok"]
+    reader.close()
+    assert len(alice.got("chat:presence")) == before
+
+
+def test_watching_follows_the_join_rules():
+    private = Room.objects.create(name="staff-only", private=True)
+    assert client().event("chat:watch", {"room": private.name})["error"] == "login_required"
+    assert client().event("chat:watch", {"room": "nope"})["error"] == "no_room"
+    assert client().event("chat:watch", {"room": private.name, "after": -1})["error"] == "login_required"
+    user = User.objects.create_user("member", password="pw")
+    assert client(user).event("chat:watch", {"room": private.name})["ok"]
+
+
 @override_settings(CHAT_HISTORY=2)
 def test_history_is_the_last_n_in_order(room):
     for i in range(5):

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from realtime.testing import LiveServer
-from realtime.testing.browser import chromium, screenshot
+from realtime.testing.browser import chromium, screenshots
 
 TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
 TIMEOUT = 20_000  # ms: generous for a shared 2-core machine
@@ -60,7 +60,7 @@ def test_pong_to_the_pinger_alone_broadcast_to_all_round_trip_shown(browser, tra
 
         # bob saw the broadcast but none of ann's pongs
         assert bob.text_content("#pongs") == "0" and bob.locator("#log .pong").count() == 0
-        screenshot(ann, f"pingpong-{transport}")
+        screenshots(ann, f"pingpong-{transport}")
         assert ann_errors == bob_errors == [] and ann_dialogs == bob_dialogs == []
         ann.context.close()
         bob.context.close()

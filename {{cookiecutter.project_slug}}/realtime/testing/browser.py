@@ -72,3 +72,24 @@ def screenshot(page, name):
     path = artifacts_dir() / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+#: The sizes pages are looked at in: a phone (an iPhone 12-15's CSS pixels) and a laptop.
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def screenshots(page, name, settle_ms=400):
+    """``<name>-desktop.png`` and ``<name>-phone.png``: ``page`` at both sizes; returns the paths.
+
+    The page's viewport is put back afterwards; ``settle_ms`` lets the layout
+    (and anything drawn on resize) settle before each shot.
+    """
+    before = page.viewport_size
+    paths = []
+    for label, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        page.wait_for_timeout(settle_ms)
+        paths.append(screenshot(page, f"{name}-{label}"))
+    if before:
+        page.set_viewport_size(before)
+    return paths

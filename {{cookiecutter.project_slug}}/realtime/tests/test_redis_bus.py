@@ -942,7 +942,7 @@ def test_stats_json_lists_other_processes(bus, fake, children, django_user_model
     data = wait_for(child_listed, timeout=5)
     assert data and data["networked"] is True
     assert {r["process"] for r in data["processes"]} >= {bus.process_id, child.process_id}
-    page = client.get("/realtime/stats/", secure=True)
+    page = client.get("/realtime/", secure=True)
     assert page.status_code == 200 and child.process_id.encode() in page.content
 
 

@@ -203,11 +203,47 @@ def test_stats_report_every_process(cluster):
         assert response.status_code == 200, response.text[:500]
         assert response.json()["networked"] is True
         rows = response.json()["processes"]
-        page = requests.get(web.url + "/realtime/stats/", cookies=staff, timeout=10, allow_redirects=False)
-        assert page.status_code == 200 and "Realtime stats" in page.text
+        page = requests.get(web.url + "/realtime/", cookies=staff, timeout=10, allow_redirects=False)
+        assert page.status_code == 200 and "Realtime dashboard" in page.text
     processes = {r["process"] for r in rows}
     assert set(cluster.processes()) <= processes
     assert len(processes) >= len(cluster.servers)
+
+
+def test_dashboard_feed_hears_every_process(cluster):
+    """A staff dashboard socket on one process gets every process's figures each second, over Redis."""
+    from realtime import dashboard
+    from realtime.testing import SocketIOTestClient, SockJSTestClient
+
+    def connect(server, cookies=None):
+        if server.transport == "socketio":
+            return SocketIOTestClient(server.url, cookies=cookies, timeout=10)
+        return SockJSTestClient(server.url + "/sockjs", cookies=cookies, timeout=10)
+
+    home = cluster.servers[-1]
+    # one client on every other process: with a networked bus, a process reports once it has served one
+    others = [connect(server) for server in cluster.servers if server is not home]
+    watcher = connect(home, cookies=home.login("feed-staff", is_staff=True))
+    try:
+        answer = watcher.emit(dashboard.WATCH, {})
+        assert answer["ok"] and answer["stats"]["networked"] is True
+        assert answer["stats"]["bus"]["backend"] == "RedisBus"
+        expected = set(cluster.processes())
+        assert len(expected) == len(cluster.servers)
+        deadline = time.monotonic() + 20  # presence is checked every 3 s, reports every second
+        heard = {}
+        while time.monotonic() < deadline and set(heard) < expected:
+            time.sleep(0.2)
+            heard = {row["process"]: row for row in watcher.received(dashboard.EVENT)}
+        assert set(heard) >= expected, f"no report from {expected - set(heard)}"
+        for process, row in heard.items():
+            assert row["bus"]["backend"] == "RedisBus" and row["bus"]["up"] is True, row
+        assert sum(heard[p]["connections_total"] for p in expected) >= len(cluster.servers)
+        # a plain client is refused the feed
+        assert others[0].emit(dashboard.WATCH, {})["error"] == "forbidden"
+    finally:
+        for client in [*others, watcher]:
+            (client.disconnect if hasattr(client, "disconnect") else client.close)()
 
 
 # -- 3 and 4. Redis restarts (password and db in the URL) ---------------------------------------

@@ -11,6 +11,7 @@ import pytest
 
 from realtime.testing import LiveServer, SocketIOTestClient
 from realtime.testing.browser import chromium
+from realtime.tests.ack_errors import EMIT_ALL, EXPECTED
 
 @pytest.fixture(scope="module")
 def browser():
@@ -97,12 +98,18 @@ def test_realtime_connect_api_over_socketio(gevent_server, page):
     assert page.evaluate("window.seen.message[0]") == {"echo": "hello"}
     page.evaluate("conn.emit('no-such-event-from-the-browser')")
     page.wait_for_function("window.seen.error.length > 0", timeout=5000)
-    assert page.evaluate("window.seen.error[0].error") == "unknown_event"
+    assert page.evaluate("window.seen.error[0] instanceof Error && window.seen.error[0].code") == "unknown_event"
     # a broadcast from a Python client
     token = uuid.uuid4().hex
     with SocketIOTestClient(gevent_server.url) as other:
         other.emit("broadcast", token)
     page.wait_for_function("(t) => window.seen.broadcast.includes(t)", arg=token, timeout=5000)
+
+
+def test_ack_callbacks_get_failures_as_err_and_successes_as_ack(gevent_server, page):
+    """A receiver's refusal, an unknown event, a receiver that raised: err is an Error, no ack."""
+    page.goto(gevent_server.url + "/testapp/realtime")
+    assert page.evaluate(EMIT_ALL, "socketio") == EXPECTED
 
 
 def test_refusal_reaches_the_error_handler(gevent_server, page):

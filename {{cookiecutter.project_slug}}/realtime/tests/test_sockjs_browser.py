@@ -11,6 +11,7 @@ import pytest
 
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium
+from realtime.tests.ack_errors import EMIT_ALL, EXPECTED
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
 
 WAIT = 20_000  # ms
@@ -33,7 +34,11 @@ OPEN = """([url, options]) => {
   window.sock = new SignalSocket(url, options);
   window.events = [];
   ['open', 'close', 'error', 'pong'].forEach(function (name) {
-    sock.on(name, function (data) { events.push([name, data === undefined ? null : data]); });
+    sock.on(name, function (data) {
+      // errors are Errors with the server's code and message
+      if (data instanceof Error) data = {code: data.code, message: data.message, isError: true};
+      events.push([name, data === undefined ? null : data]);
+    });
   });
 }"""
 
@@ -74,13 +79,13 @@ def test_transport_whitelist_and_errors(server, browser):
     assert page.evaluate("sock.transportName()") == "xhr-polling"
     page.evaluate("sock.send('nobody_listens', {})")
     page.wait_for_function("events.some(e => e[0] === 'error')", timeout=WAIT)
-    assert events(page, "error")[0]["error"] == "unknown_signal"
+    assert events(page, "error")[0]["code"] == "unknown_signal"
     page.evaluate("sock.send('ping', {})")
     page.wait_for_function("events.some(e => e[0] === 'pong')", timeout=WAIT)
 
     page.evaluate(OPEN, ["/private", {"transport": "sockjs"}])  # anonymous: refused, and not retried
     page.wait_for_function("events.some(e => e[0] === 'close')", timeout=WAIT)
-    assert events(page, "error")[0]["error"] == "refused"
+    assert events(page, "error")[0]["code"] == "refused"
     assert events(page, "close")[0] == 4403
     page.wait_for_timeout(1500)
     assert page.evaluate("sock.opens") <= 1 and not page.evaluate("sock.isOpen")
@@ -139,7 +144,29 @@ def test_realtime_connect_over_sockjs(server, browser):
     page.close()
 
 
-@pytest.mark.parametrize("transport", ["xhr-streaming", "eventsource", "xhr-polling", "websocket"])
+def test_ack_callbacks_get_failures_as_err_and_successes_as_ack(server, browser):
+    """A receiver's refusal, an unknown event, a receiver that raised: err is an Error, no ack."""
+    page = browser.new_page()
+    page.goto(server.url + "/testapp/clientsignal")
+    assert page.evaluate(EMIT_ALL, "sockjs") == EXPECTED
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "transport",
+    [
+        "xhr-streaming",
+        "eventsource",
+        "xhr-polling",
+        "websocket",
+        # the old-browser transports (jsonp, htmlfile, and the iframe page driving the others)
+        "jsonp-polling",
+        "htmlfile",
+        "iframe-eventsource",
+        "iframe-htmlfile",
+        "iframe-xhr-polling",
+    ],
+)
 def test_every_sockjs_transport_we_serve_works_in_chromium(server, browser, transport):
     page = browser.new_page()
     page.goto(server.url + "/testapp/clientsignal")
@@ -151,5 +178,5 @@ def test_every_sockjs_transport_we_serve_works_in_chromium(server, browser, tran
     # a refusal works on this transport too (sockjs-tornado breaks polling if on_open closes)
     page.evaluate(OPEN, ["/private", {"transport": "sockjs", "transports": [transport]}])
     page.wait_for_function("events.some(e => e[0] === 'close')", timeout=WAIT)
-    assert events(page, "error")[0]["error"] == "refused" and events(page, "close")[0] == 4403
+    assert events(page, "error")[0]["code"] == "refused" and events(page, "close")[0] == 4403
     page.close()

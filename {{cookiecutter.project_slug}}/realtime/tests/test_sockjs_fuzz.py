@@ -212,10 +212,11 @@ SAFE_CALLBACK = __import__("re").compile(r"[A-Za-z0-9_.$]+\Z")
 def jsonp_case(watch, run, transport, callback, payload):
     base = watch.server.url + session_path("/sockjs")
     if transport == "jsonp_send":
+        requests.post(base + "/xhr", timeout=10)  # a session to send to (where jsonp_send is served)
         data = ("d=" + quote(payload)).encode()
         response = requests.post(f"{base}/jsonp_send", data=data, timeout=10,
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-        run.case(f"jsonp_send {response.status_code}", sent=2)
+        run.case(f"jsonp_send {response.status_code}", sent=3, sessions=1)
         return
     with requests.get(f"{base}/{transport}", params={"c": callback}, stream=True, timeout=10) as response:
         first = next(response.iter_content(4096), b"").decode("utf-8", "replace")

@@ -22,9 +22,9 @@ from tornado.http1connection import HTTP1Connection
 from tornado.httpserver import HTTPServer
 
 from realtime.testing import SockJSTestClient
-from realtime.transports.sockjs.gate import FRAMING_MARGIN, RequestGate, _GatedRequest
+from realtime.transports.sockjs.gate import FRAMING_MARGIN, JSON_EXPANSION, RequestGate, _GatedRequest
 
-LIMIT = 8192 + FRAMING_MARGIN  # the largest body sockjs_server accepts
+LIMIT = 8192 * JSON_EXPANSION + FRAMING_MARGIN  # the largest xhr_send body sockjs_server accepts
 
 
 def session_path(suffix):
@@ -186,7 +186,7 @@ def test_chunked_body_over_the_limit_is_cut_off(sockjs_server):
     request = RawHTTP(sockjs_server, "POST", session_path("xhr_send"), {"Transfer-Encoding": "chunked"})
     chunk = b"x" * 4096
     try:
-        for _ in range(4):  # 16 KB, over the 9 KB limit
+        for _ in range(LIMIT // len(chunk) + 2):  # a little over the body limit
             request.sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
     except OSError:
         pass
@@ -201,6 +201,8 @@ def test_normal_xhr_send_and_bodies_up_to_the_limit_still_work(sockjs_server):
         assert c.emit("echo", "small") == "small"
         big = "y" * 8000  # the message is just under 8192 bytes; its body just under the limit
         assert c.emit("echo", big) == big
+        escaped = '"' * 4000  # an 8 KB envelope (each quote escaped), 16 KB once the frame escapes it again
+        assert c.emit("echo", escaped) == escaped
     allowed = {"Origin": "http://localhost:1234"}
     with SockJSTestClient(f"{sockjs_server.url}/sockjs", transport="xhr", headers=allowed) as c:
         assert c.emit("echo", "allowed origin") == "allowed origin"
@@ -230,7 +232,7 @@ def test_deeply_nested_json_is_dropped_with_one_log_line(sockjs_server, transpor
     with SockJSTestClient(f"{sockjs_server.url}/sockjs", transport=transport) as c:
         status = c.send_frame(deep)  # the SockJS frame itself is too deep
         if transport == "websocket":
-            assert c.wait_closed()[0] == 1002  # as for any frame that is not JSON
+            assert c.wait_closed()[0] == 1006  # closed abruptly, as for any frame that is not JSON
         else:
             assert status == 500  # sockjs-tornado's answer to a body that is not JSON
             assert c.emit("echo", "after a deep frame") == "after a deep frame"

@@ -10,9 +10,11 @@ from sockjs.tornado.transports import WebSocketTransport
 from realtime.envelope import Envelope
 from realtime.transports.sockjs import adapter as adapter_module
 from realtime.transports.sockjs.adapter import SockJSAdapter, websocket_frame
-from realtime.transports.sockjs.connection import _safe_reason
 from realtime.transports.sockjs.framing import BadFrame, CoreWire, SignalWire
+from realtime.transports.sockjs.legacy import CALLBACK, script_json
 from realtime.transports.sockjs.router import endpoint_options
+from realtime.transports.sockjs.session import close_frame
+from realtime.transports.sockjs.tornado_compat import TORNADO_INTERNALS
 
 
 # -- framing -------------------------------------------------------------------------
@@ -40,8 +42,27 @@ def test_signal_wire_is_the_seeds():
         wire.decode('{"data": {}}')
 
 
-def test_close_reasons_cannot_break_sockjs_tornados_unescaped_close_frame():
-    assert _safe_reason('bad "reason"]\n') == "bad reason"
+def test_close_frames_carry_the_reason_exactly_escaped():
+    assert close_frame(3000, "Go away!") == 'c[3000,"Go away!"]'
+    frame = close_frame(4000, 'bad "reason"]\n\\ é')
+    assert json.loads(frame[1:]) == [4000, 'bad "reason"]\n\\ é']
+
+
+def test_jsonp_callbacks_and_script_strings_are_inert():
+    for good in ("callback", "_jp.a1b2c3", "x"):
+        assert CALLBACK.fullmatch(good)
+    for bad in (" ", "*", "abc(", "a b", "alert(1)//", "a\nb", "abc\n", "", "é"):
+        assert not CALLBACK.fullmatch(bad)
+    text = 'a["</script><script>alert(1)</script>&"]'
+    encoded = script_json(text)
+    assert "<" not in encoded and ">" not in encoded and "&" not in encoded
+    assert json.loads(encoded) == text
+
+
+def test_tornado_internals_we_override_still_exist():
+    """Fails loudly when tornado renames what ``tornado_compat`` overrides."""
+    for name, owner, attribute in TORNADO_INTERNALS:
+        assert callable(getattr(owner, attribute, None)), f"tornado's {name}.{attribute} is gone: fix tornado_compat"
 
 
 def test_websocket_frame_matches_rfc6455():
@@ -58,7 +79,7 @@ def test_endpoint_options_layers_and_forced_security():
     with override_settings(REALTIME_SOCKJS_OPTIONS={"*": {"response_limit": 1000}, "/x": {"heartbeat_delay": 5}}):
         options = endpoint_options("/x", Conn)
         assert options["heartbeat_delay"] == 5 and options["response_limit"] == 1000
-        assert options["disabled_transports"] == ["eventsource", "htmlfile", "jsonp"]
+        assert options["disabled_transports"] == ["eventsource"]  # jsonp and htmlfile are served by default
         assert options["sockjs_url"].endswith("realtime/sockjs.min.js") and "//" not in options["sockjs_url"]
         assert endpoint_options("/y", Conn)["heartbeat_delay"] == 10
     for bad in ({"*": {"nope": 1}}, {"/x": {"heartbeat_delay": 0}}, {"/x": {"disabled_transports": ["carrier"]}}):
@@ -87,6 +108,7 @@ class _WS:
 
 class _Session:
     is_closed = False
+    send_expects_json = True
 
     def __init__(self, handler):
         self.handler = handler

@@ -10,6 +10,11 @@
  * finds missing among the recent ones, from the database. Messages are kept sorted by id
  * and de-duplicated by id, so a message that arrives both live and in the
  * replay shows once, in its place.
+ *
+ * Before choosing a nickname the page reads the room ('chat:watch'): its
+ * history and members, then its messages live, with the composer disabled.
+ * A message the server refuses (the rate limit, say) goes back into the input
+ * box, so nothing typed is lost.
  */
 (function () {
   'use strict';
@@ -25,6 +30,7 @@
     seen: {},            // id -> true
     joined: false,       // joined on the current connection
     joining: false,
+    reading: false,      // watching the room without a nickname on the current connection
     nickname: config.user || localStorage.getItem('chat.nickname') || '',
     outbox: []           // typed while not joined: sent after the next join
   };
@@ -98,7 +104,18 @@
   function setReady(ready) {
     input.disabled = !ready;
     composer.querySelector('button').disabled = !ready;
+    input.placeholder = ready || !state.reading ? 'Message #' + config.room : 'Pick a nickname to write';
     if (ready) input.focus();
+  }
+
+  function showHistory(res) {
+    if (res.skipped) notice(res.skipped + ' older messages were skipped');
+    res.messages.forEach(addMessage);
+    showMembers(res.members);
+  }
+
+  function recent() {
+    return Object.keys(state.seen).map(Number).sort(function (a, b) { return b - a; }).slice(0, 100);
   }
 
   // -- joining -------------------------------------------------------------
@@ -108,28 +125,36 @@
     nickInput.focus();
   }
 
+  // Read-only until a nickname is chosen: the room's history, members and live messages.
+  function watch() {
+    if (state.reading || state.joined || !conn.connected) return;
+    state.reading = true;
+    setReady(false);
+    conn.emit('chat:watch', {room: config.room, after: state.lastId, have: recent()}, function (err, res) {
+      if (err) { state.reading = false; showError(err); return; }  // err.code says why
+      showHistory(res);
+    });
+  }
+
   function join() {
     if (state.joined || state.joining || !conn.connected) return;
-    if (!config.user && !state.nickname) { askNickname(); return; }
+    if (!config.user && !state.nickname) { askNickname(); watch(); return; }
     state.joining = true;
-    var have = Object.keys(state.seen).map(Number).sort(function (a, b) { return b - a; }).slice(0, 100);
-    var payload = {room: config.room, nickname: state.nickname, after: state.lastId, have: have, previous: state.sid};
+    var payload = {room: config.room, nickname: state.nickname, after: state.lastId, have: recent(), previous: state.sid};
     conn.emit('chat:join', payload, function (err, res) {
       state.joining = false;
-      if (err) { showError(err); return; }
-      if (!res || res.error) {
-        showError(res);
-        if (res && (res.error === 'nickname_taken' || res.error === 'bad_nickname')) askNickname();
+      if (err) {  // refused (err.code says why), no receiver, a receiver raised, or no answer in time
+        showError(err);
+        if (err.code === 'nickname_taken' || err.code === 'bad_nickname') askNickname();
         return;
       }
       state.joined = true;
+      state.reading = false;
       state.sid = conn.id || null;
       state.nickname = res.nickname;
       if (!config.user) localStorage.setItem('chat.nickname', res.nickname);
       nickForm.hidden = true;
-      if (res.skipped) notice(res.skipped + ' older messages were skipped');
-      res.messages.forEach(addMessage);
-      showMembers(res.members);
+      showHistory(res);
       setReady(true);
       flush();
     });
@@ -143,10 +168,16 @@
 
   // -- sending ---------------------------------------------------------------
   function send(text) {
-    conn.emit('chat:message', {room: config.room, text: text}, function (err, res) {
-      if (err) showError(err);
-      else if (res && res.error) showError(res);
+    conn.emit('chat:message', {room: config.room, text: text}, function (err) {
+      if (!err) return;
+      showError(err);  // e.g. err.code 'rate_limited', err.message the server's sentence
+      if (err.code !== 'ack_timeout') giveBack(text);  // refused, not sent: back into the box (a timed-out one may have been sent)
     });
+  }
+
+  function giveBack(text) {
+    if (!input.value) input.value = text;
+    else if (input.value.indexOf(text) !== 0) input.value = text + ' ' + input.value;
   }
 
   function flush() {
@@ -176,6 +207,7 @@
   conn.on('disconnect', function () {
     state.joined = false;
     state.joining = false;
+    state.reading = false;
     setStatus('reconnecting', 'reconnecting');
   });
   conn.on('error', function (err) { showError(err); });

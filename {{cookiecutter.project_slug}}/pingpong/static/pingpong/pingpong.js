@@ -46,6 +46,8 @@
 
   sock.on('open', function () { ready(true); });
   sock.on('close', function () { ready(false); });
+  // The server's refusals and failures: an Error with .code and the server's message.
+  sock.on('error', function (err) { entry('error', err.code || 'error', err.message); });
 
   sock.on('pong', function (data) {
     var started = data && pending[data.seq];

@@ -9,6 +9,8 @@ static files through Django's staticfiles handler and needs ``--django``.
 SIGTERM stops it gracefully (clients are told to reconnect; exit status 0).
 """
 
+import errno
+
 from django.core.management.base import BaseCommand, CommandError
 
 DEFAULT_PORT = 8001
@@ -33,7 +35,14 @@ class Command(BaseCommand):
         from realtime.transports.sockjs.server import SockJSServer
 
         def inner():
-            SockJSServer(address=address, port=port, django=django, static=static).run()
+            try:
+                SockJSServer(address=address, port=port, django=django, static=static).run()
+            except OSError as exc:
+                if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+                    raise
+                raise CommandError(
+                    f"cannot listen on {address}:{port}: {exc.strerror}; stop what uses it or choose another --port."
+                ) from None
 
         if reload:
             from django.utils import autoreload

@@ -11,8 +11,10 @@
  * ['websocket', 'polling']), reconnectDelay / reconnectDelayMax (ms).
  *
  * The wire is the seed's {"event": name, "data": {...}}. Errors from the
- * server (unknown signal, refused, ...) arrive as the 'error' pseudo-event
- * with {error: code, message: text}. A refused connection (code 4403) or
+ * server (unknown signal, refused, a listener that raised, ...) arrive as the
+ * 'error' pseudo-event: an Error whose message is the server's, with .code
+ * ('unknown_signal', 'bad_data', 'server_error', 'refused', 'connect_error')
+ * and .data (the server's {error: code, message: text}). A refused connection (code 4403) or
  * close() does not reconnect; anything else reconnects with exponential
  * backoff and then sends what was queued.
  */
@@ -26,6 +28,15 @@
   }
 
   var NO_RECONNECT = {4000: true, 4403: true};
+
+  /* The server's {error: code, message: text} as an Error (.code, .data), or null. */
+  function failure(value) {
+    if (!value || typeof value !== 'object' || typeof value.error !== 'string') return null;
+    var error = new Error(typeof value.message === 'string' && value.message ? value.message : value.error);
+    error.code = value.error;
+    error.data = value;
+    return error;
+  }
 
   function SignalSocket(url, options) {
     if (!(this instanceof SignalSocket)) return new SignalSocket(url, options);
@@ -104,7 +115,7 @@
   };
 
   proto._received = function (name, data) {
-    this._fire(name, [data]);
+    this._fire(name, [name === 'error' ? failure(data) || data : data]);
   };
 
   // -- SockJS ---------------------------------------------------------------------------
@@ -166,7 +177,8 @@
       self._fire('close', [reason === 'io server disconnect' ? 4000 : 1006, reason]);
     });
     socket.on('connect_error', function (err) {
-      self._fire('error', [{error: socket.active ? 'connect_error' : 'refused', message: err && err.message}]);
+      var code = socket.active ? 'connect_error' : 'refused';
+      self._fire('error', [failure({error: code, message: err && err.message})]);
     });
     socket.onAny(function (name, data) { self._received(name, data); });
   };

@@ -5,7 +5,7 @@
  * file only gives it the interface both transports share:
  *
  *   var conn = Realtime.transports.socketio({endpoint: '/', ackTimeout: 10000});
- *   conn.emit('chat', {text: 'hi'}, function (err, reply) {});   // err: null or Error('ack timeout')
+ *   conn.emit('chat', {text: 'hi'}, function (err, reply) {});   // err: null, or an Error with .code (see realtime.js)
  *   conn.on('chat', function (data, ack) {});                    // ack present if the server asked for one
  *
  * Options: endpoint ('/' or a client-signal URL such as '/simple': a
@@ -15,8 +15,9 @@
  * reconnectDelay / reconnectDelayMax (ms), query (sent with the handshake).
  *
  * Pseudo-events: connect; disconnect (reason); reconnect (before connect,
- * on every connect but the first); error (a refusal: Error with the server's
- * reason; or the server's 'error' events). A refused or kicked connection
+ * on every connect but the first); error (an Error with .code: 'refused' with
+ * the server's reason, 'connect_error', or the code of the server's 'error'
+ * event, e.g. 'unknown_event' for an emit without ack). A refused or kicked connection
  * ('io server disconnect') does not reconnect.
  */
 (function (root) {
@@ -26,6 +27,26 @@
   Realtime.transports = Realtime.transports || {};
 
   function trimSlashes(s) { return String(s).replace(/^\/+|\/+$/g, ''); }
+
+  /* The server answers a failure with {error: code, message: text}: as the only
+   * value of an ack (the event was refused, had no receiver, or a receiver
+   * raised) or as an 'error' event. Returns it as an Error (message: the
+   * server's, .code, .data: the whole object), or null if `value` is not one. */
+  function failure(value) {
+    if (!value || typeof value !== 'object' || typeof value.error !== 'string') return null;
+    var error = new Error(typeof value.message === 'string' && value.message ? value.message : value.error);
+    error.code = value.error;
+    error.data = value;
+    return error;
+  }
+
+  function ackFailure(reply) { return reply.length === 1 ? failure(reply[0]) : null; }
+
+  function timeoutError() {
+    var error = new Error('ack timeout');
+    error.code = 'ack_timeout';
+    return error;
+  }
 
   function SocketIOConnection(options) {
     if (!(this instanceof SocketIOConnection)) return new SocketIOConnection(options);
@@ -67,12 +88,15 @@
       // sock.active is false when the server refused (no retry), true while retrying.
       var error = err instanceof Error ? err : new Error(String(err && err.message || err));
       error.refused = !sock.active;
+      error.code = error.refused ? 'refused' : 'connect_error';
       self._fire('error', [error]);
     });
     // Every server event (including 'error' and 'message'); an ack function
     // is the last argument when the server asked for one.
     sock.onAny(function (event) {
-      self._fire(event, Array.prototype.slice.call(arguments, 1));
+      var args = Array.prototype.slice.call(arguments, 1);
+      if (event === 'error') args[0] = failure(args[0]) || args[0];
+      self._fire(event, args);
     });
   }
 
@@ -103,8 +127,11 @@
       var cb = args.pop();
       var sock = this._sock.timeout(this.ackTimeout);
       args.push(function (err) {
+        if (err) { cb(timeoutError()); return; }
         var reply = Array.prototype.slice.call(arguments, 1);
-        cb.apply(null, [err ? new Error('ack timeout') : null].concat(reply));
+        var problem = ackFailure(reply);
+        if (problem) cb(problem);
+        else cb.apply(null, [null].concat(reply));
       });
       sock.emit.apply(sock, [event].concat(args));
     } else {

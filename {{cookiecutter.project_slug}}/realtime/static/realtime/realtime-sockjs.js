@@ -6,7 +6,7 @@
  *
  *   var conn = Realtime.transports.sockjs({endpoint: '/', ackTimeout: 10000});
  *   conn.on('connect', function () {});
- *   conn.emit('chat', {text: 'hi'}, function (err, reply) {});   // ack: err is null or Error('ack timeout')
+ *   conn.emit('chat', {text: 'hi'}, function (err, reply) {});   // err: null, or an Error with .code (see realtime.js)
  *   conn.on('chat', function (data, ack) {});                    // ack present if the server asked for one
  *
  * Options: endpoint ('/' or a client-signal URL), url (overrides
@@ -15,8 +15,9 @@
  * whitelist of SockJS transport names), reconnectDelay / reconnectDelayMax.
  *
  * Pseudo-events: connect, disconnect (reason), reconnect (before connect,
- * on every connect but the first), error (a refusal: an Error with the
- * server's reason and .refused = true; or the server's 'error' events),
+ * on every connect but the first), error (an Error with .code: 'refused',
+ * with the server's reason and .refused = true, or the code of the server's
+ * 'error' event, e.g. 'unknown_event' for an emit without ack),
  * message (plain messages). While
  * disconnected, emits and sends are queued and flushed on reconnect.
  * Reconnects with exponential backoff unless the server refused (4403) or
@@ -29,6 +30,20 @@
   Realtime.transports = Realtime.transports || {};
 
   var NO_RECONNECT = {4000: true, 4403: true};
+
+  /* The server answers a failure with {error: code, message: text}: as the only
+   * value of an ack (the event was refused, had no receiver, or a receiver
+   * raised) or as an 'error' event. Returns it as an Error (message: the
+   * server's, .code, .data: the whole object), or null if `value` is not one. */
+  function failure(value) {
+    if (!value || typeof value !== 'object' || typeof value.error !== 'string') return null;
+    var error = new Error(typeof value.message === 'string' && value.message ? value.message : value.error);
+    error.code = value.error;
+    error.data = value;
+    return error;
+  }
+
+  function ackFailure(reply) { return reply.length === 1 ? failure(reply[0]) : null; }
 
   function originOf(url) {
     var m = /^(https?:\/\/[^/]+)/.exec(url || '');
@@ -99,7 +114,11 @@
       acks[id] = {
         cb: cb,
         timer: setTimeout(function () {
-          if (acks[id]) { delete acks[id]; cb(new Error('ack timeout')); }
+          if (!acks[id]) return;
+          delete acks[id];
+          var error = new Error('ack timeout');
+          error.code = 'ack_timeout';
+          cb(error);
         }, this.ackTimeout)
       };
     }
@@ -151,7 +170,10 @@
       if (pending) {
         delete this._acks[frame.id];
         clearTimeout(pending.timer);
-        pending.cb.apply(this, [null].concat(frame.args || []));
+        var reply = frame.args || [];
+        var problem = ackFailure(reply);
+        if (problem) pending.cb.call(this, problem);
+        else pending.cb.apply(this, [null].concat(reply));
       }
     } else if (frame.type === 'message') {
       this._fire('message', [frame.data]);
@@ -165,10 +187,10 @@
           self._write({type: 'ack', id: frame.id, args: Array.prototype.slice.call(arguments)});
         });
       }
-      if (frame.event === 'error' && args[0] && args[0].error === 'refused') {
-        var refusal = new Error(args[0].message || 'refused');  // as realtime-socketio.js reports it
-        refusal.refused = true;
-        args = [refusal];
+      var error = frame.event === 'error' && failure(args[0]);  // as realtime-socketio.js reports it
+      if (error) {
+        if (error.code === 'refused') error.refused = true;
+        args[0] = error;
       }
       this._fire(frame.event, args);
     }

@@ -8,7 +8,12 @@
  *   conn.on('connect', function () {});                 // also: disconnect, reconnect, error
  *   conn.on('chat', function (data, ack) {});           // ack is passed if the server asked for one
  *   conn.emit('chat', {text: 'hi'}, function (err, reply) {
- *     // err is null, or Error('ack timeout') after ackTimeout ms
+ *     // err is null and reply the receiver's return value; or err is an Error
+ *     // and there is no reply: err.message is the server's, err.code one of
+ *     //   'unknown_event' (no receiver), 'server_error' (a receiver raised),
+ *     //   'bad_event', a receiver's own refusal code (it returned
+ *     //   {error: code, message: text}), or 'ack_timeout' after ackTimeout ms;
+ *     // err.data is the server's whole answer ({error, message, ...}).
  *   });
  *   conn.send('plain message');                         // the server's socket_client_message
  *   conn.off('chat', handler); conn.close();
@@ -16,8 +21,9 @@
  *
  * Every connection reconnects by itself with backoff, and queues what is
  * emitted or sent while disconnected until it is connected again. 'error'
- * gets the server's 'error' events (e.g. {error: 'unknown_event', ...}) and
- * refusals (an Error whose message is the reason the server gave).
+ * gets an Error with .code for the server's 'error' events (e.g.
+ * 'unknown_event' for an emit without ack callback) and for refusals
+ * ('refused', .refused = true, the message is the reason the server gave).
  *
  * Each transport lives in its own file and registers itself in
  * Realtime.transports (realtime-socketio.js, realtime-sockjs.js);

@@ -109,3 +109,10 @@ class PerConnection(clientsignal.SignalConnection):
 
     def event_fire(self, **data):
         PerConnection.tick.send(sender=None, n=data.get("n"), name="tick")
+
+
+class ClosingConnection(clientsignal.SignalConnection):
+    """Closes itself inside ``on_open`` (a session the server ends at once)."""
+
+    def on_open(self, request):
+        self.close()

@@ -38,6 +38,9 @@ def connected(sender, request, **kwargs):
         raise ConnectionRefused("login required")
     if request.GET.get("crash_connect"):
         raise RuntimeError("connect receiver crashed")
+    if request.GET.get("disconnect"):
+        sender.disconnect()  # the server ends the session while it connects
+        return
     sender.join("observers") if request.GET.get("observer") else None
     # seed README: print the session id on connect
     print(f"{sender.session.session_id} connected", flush=True)
@@ -125,6 +128,12 @@ def server_emit_with_ack(sender, request, event, **kwargs):
 @receiver(on["boom"])
 def boom(sender, request, event, **kwargs):
     raise RuntimeError("receiver exploded on purpose")
+
+
+@receiver(on["refuse_me"])
+def refuse_me(sender, request, event, **kwargs):
+    """A receiver's refusal: the ack the browser clients turn into an Error with .code."""
+    return {"error": "not_allowed", "message": "refused on purpose", "retry_after": 3}
 
 
 @receiver(on["kick"])

@@ -18,7 +18,10 @@ Settings (all optional; checked when ``runsocket`` starts)
 ``REALTIME_SOCKJS_OPTIONS``        per-endpoint sockjs-tornado options:
                                    ``{"*" or url: {option: value}}`` (see
                                    ``router``); a connection class may set
-                                   ``sockjs_options`` too.
+                                   ``sockjs_options`` too. E.g. turn the
+                                   old-browser transports off:
+                                   ``{"*": {"disabled_transports":
+                                   ["jsonp", "htmlfile"]}}``.
 ``REALTIME_SOCKJS_WORKERS``        receiver threads (8).
 ``REALTIME_SOCKJS_DJANGO_THREADS`` threads serving Django with ``--django`` (4).
 ``REALTIME_SOCKJS_XHEADERS``       trust ``X-Forwarded-For``/``-Proto`` (only
@@ -49,16 +52,26 @@ Errors are events named ``error`` with ``{"error": code, "message": text}``:
 ``unknown_event``, ``bad_event``, ``server_error`` (in the ack when one was
 asked for), ``bad_frame`` (JSON but not a frame above), ``too_large`` (over
 ``REALTIME_MAX_MESSAGE_BYTES``). None of these closes the connection except
-``refused``. A SockJS frame that is not JSON at all closes it (1002), as the
-SockJS protocol requires. Close codes: 4000 the server disconnected the
+``refused``. A SockJS websocket frame that is not JSON at all closes the
+connection abruptly, as the SockJS protocol requires (on the raw
+``/websocket``, where each websocket message is one of our frames, so does a
+message that is not JSON); on ``xhr_send``/``jsonp_send`` it answers 500
+``Broken JSON encoding.``. Close codes: 4000 the server disconnected the
 socket, 4403 refused, 4429 flooding, 1012 the server restarts (reconnect).
 
 Client-signal endpoints speak the seed's ``{"event": name, "data": {...}}``
 both ways (``framing.SignalWire``); errors arrive as the signal ``error``.
 
-sockjs-tornado 1.0.7 defects worked around here (see ``handlers`` and
-``connection``): JSONP/htmlfile callbacks echoed unvalidated (transports
-disabled), closing a session in ``on_open`` breaking polling (we close later,
-after any in-flight response), missing ``Cache-Control: no-transform``, and
+The SockJS protocol (0.3.3) is followed on every endpoint, plain
+``SockJSConnection`` classes included: the sockjs-protocol suite passes 67 of
+its 68 cases (bare sockjs-tornado 1.0.7: 47); the one left is ``test_haproxy``,
+the 2010 hixie-76 websocket draft, which tornado 6 does not speak and no
+browser sends. sockjs-tornado 1.0.7 defects worked around (``handlers``,
+``legacy``, ``session``): JSONP/htmlfile callbacks echoed unvalidated,
+``</script>`` unescaped in htmlfile frames, close frames with unescaped
+reasons, closing a session in ``on_open`` breaking polling, the 0.3 iframe
+page from a CDN, missing or wrong headers (``Cache-Control: no-transform``,
+EventSource's type, ``xhr_send``'s type, 405 bodies), HTTP/1.0 streaming
+responses left open, the raw websocket's close without its reason, and
 ``Access-Control-Allow-Origin`` echoing any origin (Origin checked first).
 """

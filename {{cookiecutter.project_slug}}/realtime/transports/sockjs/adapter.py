@@ -22,6 +22,7 @@ from sockjs.tornado.transports import WebSocketTransport
 from tornado.iostream import IOStream, StreamClosedError
 
 from realtime.delivery import Adapter
+from realtime.transports.sockjs.connection import send_prepared
 
 logger = logging.getLogger("realtime.delivery")
 
@@ -95,4 +96,4 @@ class SockJSAdapter(Adapter):
                     frame = websocket_frame("a[" + jsonified + "]")
                 write_frame(ws.stream, frame)
             else:
-                session.send_jsonified(jsonified, False)
+                send_prepared(session, jsonified)

@@ -6,18 +6,17 @@ We never run a receiver there: each call becomes a task in the socket's
 other way: whatever thread a receiver runs in, the frame hops onto the loop
 with ``add_callback`` (tornado is not thread-safe; ``add_callback`` is).
 
-Refusing a connection is done from the worker, after ``on_open`` returned:
-closing a session inside ``on_open`` breaks sockjs-tornado 1.0.7's polling
-transports (the response is written twice and the next poll hangs).
+Refusing a connection is done from the worker, after ``on_open`` returned;
+a close at any moment is safe on every transport (see ``session``).
 """
 
 import itertools
 import json
 import logging
-import re
 import uuid
 
 from sockjs.tornado import SockJSConnection
+from sockjs.tornado.transports.rawwebsocket import RawSession
 
 from realtime import conf, endpoints, stats
 from realtime.exceptions import ConnectionRefused
@@ -35,25 +34,18 @@ CLOSE_RESTART = 1012  # the server is restarting: reconnect
 CLOSE_OVERLOAD = 4429  # the client sent faster than its receivers run
 
 
-def _safe_reason(text):
-    # sockjs-tornado formats 'c[code,"reason"]' without escaping the reason
-    return re.sub(r"[^A-Za-z0-9 _.:-]", "", str(text))[:100] or "closed"
+def close_session(session, code, reason, io_loop=None):
+    """Close ``session`` (on the loop) with ``code`` and ``reason`` exactly as given."""
+    if session is not None and not session.is_closed:
+        session.close(code, str(reason))
 
 
-def close_session(session, code, reason, io_loop, _tries=0):
-    """Close ``session`` on the loop, once any response in flight is written.
-
-    A polling handler that already started its response (``active`` False)
-    must finish before the close frame goes out, or sockjs-tornado writes a
-    second body into the same response.
-    """
-    if session is None or session.is_closed:
-        return
-    handler = session.handler
-    if handler is not None and not getattr(handler, "active", True) and _tries < 500:
-        io_loop.call_later(0.01, close_session, session, code, reason, io_loop, _tries + 1)
-        return
-    session.close(code, _safe_reason(reason))
+def send_prepared(session, jsonified):
+    """Send one JSON-encoded SockJS message; the raw ``/websocket`` gets the message itself."""
+    if session.send_expects_json:
+        session.send_jsonified(jsonified, False)
+    else:  # sockjs-tornado's RawSession (no SockJS framing) has no send_jsonified
+        session.send_message(json.loads(jsonified), stats=False)
 
 
 class SockJSSocket(Socket):
@@ -80,7 +72,7 @@ class SockJSSocket(Socket):
     def _send_on_loop(self, jsonified):
         session = self.conn.session
         if session is not None and not session.is_closed:
-            session.send_jsonified(jsonified, False)
+            send_prepared(session, jsonified)
             stats.counters.messages_out += 1
 
     def _write_message(self, message):
@@ -175,10 +167,19 @@ class RealtimeConnection(SockJSConnection):
             return self._drop(f"message over REALTIME_MAX_MESSAGE_BYTES ({limit} bytes)", "too_large")
         try:
             kind, fields = self.wire.decode(text)
-        except (ValueError, BadFrame) as exc:
+        except BadFrame as exc:
             return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
-        except RecursionError:  # json's C decoder stops at Python's recursion limit
-            return self._drop("malformed frame: JSON nested too deeply", "bad_frame")
+        except (ValueError, RecursionError) as exc:
+            if isinstance(self.session, RawSession):
+                # the raw websocket has no SockJS framing: broken JSON is a broken frame, as on /websocket
+                stats.counters.dropped += 1
+                logger.warning("broken JSON on the raw websocket of %s; closing", socket.sid)
+                if self.session.handler is not None:
+                    self.session.handler.abort_connection()
+                return None
+            if isinstance(exc, RecursionError):  # json's C decoder stops at Python's recursion limit
+                return self._drop("malformed frame: JSON nested too deeply", "bad_frame")
+            return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
         if kind == "ack":
             queued = socket.queue.submit(socket._client_ack, *fields)
         elif kind == "message":

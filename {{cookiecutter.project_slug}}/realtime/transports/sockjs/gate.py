@@ -8,8 +8,8 @@ HTTP server and the ``Application`` and looks at each request under a SockJS
 prefix as soon as its headers are in:
 
 * a disallowed ``Origin`` gets ``403``;
-* a ``Content-Length`` over ``REALTIME_MAX_MESSAGE_BYTES`` (plus
-  :data:`FRAMING_MARGIN` for SockJS's JSON array around messages) gets ``413``;
+* a ``Content-Length`` over what a message of ``REALTIME_MAX_MESSAGE_BYTES``
+  can take once framed (:func:`body_limit`) gets ``413``;
 
 both at once, with one log line, and the connection is closed without
 reading the body. Other requests under a prefix get that limit as their
@@ -31,14 +31,28 @@ from realtime.origins import origin_allowed
 
 logger = logging.getLogger("realtime")
 
-#: Bytes allowed over REALTIME_MAX_MESSAGE_BYTES for SockJS's framing: the
-#: ``["..."]`` around messages and the escaping of quotes in them.
+#: Bytes allowed for SockJS's framing: the ``["...", ...]`` around messages.
 FRAMING_MARGIN = 1024
+#: How much larger than its messages a body can honestly be: the SockJS
+#: frame is a JSON array of the messages as strings, so each quote or
+#: backslash doubles, and sockjs-client writes some characters as six-byte
+#: ``\uXXXX`` escapes (3x their two UTF-8 bytes); ``jsonp_send``'s ``d=``
+#: form body percent-encodes all that again (up to 3x).
+JSON_EXPANSION = 3
+FORM_EXPANSION = 3
 
 
-def body_limit():
-    """The largest request body a SockJS transport accepts."""
-    return conf.max_message_bytes() + FRAMING_MARGIN
+def body_limit(path=""):
+    """The largest request body a SockJS transport accepts at ``path``.
+
+    A bound on memory, not the message limit itself: a message over
+    ``REALTIME_MAX_MESSAGE_BYTES`` is refused once decoded. Sized so that no
+    message within the limit is refused for the way a client encoded it.
+    """
+    limit = conf.max_message_bytes() * JSON_EXPANSION + FRAMING_MARGIN
+    if path.split("?", 1)[0].endswith("/jsonp_send"):
+        limit *= FORM_EXPANSION
+    return limit
 
 
 class RequestGate(httputil.HTTPServerConnectionDelegate):
@@ -64,9 +78,11 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
     def __init__(self, gate, inner, connection):
         self.gate, self.inner, self.connection = gate, inner, connection
         self.refused = False
+        self._limit = gate.limit
 
     def headers_received(self, start_line, headers):
         if self.gate.is_sockjs(start_line.path):
+            self._limit = body_limit(start_line.path)
             refusal = self._refusal(headers)
             if refusal is not None:
                 self.refused = True
@@ -75,7 +91,7 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
                 # is written); a Content-Length over its limit would add a stray "400" instead.
                 self.connection.set_max_body_size(2**63)
                 return None
-            self.connection.set_max_body_size(self.gate.limit)
+            self.connection.set_max_body_size(self._limit)
         return self.inner.headers_received(start_line, headers)
 
     def _refusal(self, headers):
@@ -89,15 +105,15 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
             length = int(headers.get("Content-Length") or 0)
         except ValueError:
             length = 0  # garbage or "n, n": tornado answers 400, or checks n against our max_body_size
-        if length > self.gate.limit:
+        if length > self._limit:
             stats.counters.dropped += 1
             logger.warning(
-                "refused SockJS request from %s: body of %s bytes is over REALTIME_MAX_MESSAGE_BYTES "
-                "(%d) plus %d for framing; raise REALTIME_MAX_MESSAGE_BYTES if messages this big are expected",
+                "refused SockJS request from %s: body of %s bytes is over %d, the most a message of "
+                "REALTIME_MAX_MESSAGE_BYTES (%d) takes framed; raise that setting if messages this big are expected",
                 getattr(self.connection.context, "remote_ip", "?"),
                 headers.get("Content-Length", "?")[:20],
-                self.gate.limit - FRAMING_MARGIN,
-                FRAMING_MARGIN,
+                self._limit,
+                conf.max_message_bytes(),
             )
             cors = {}
             if origin:  # an allowed page's script may read why (sockjs-client closes the session)

@@ -1,36 +1,46 @@
-"""sockjs-tornado's request handlers, hardened (without patching the library).
+"""sockjs-tornado's request handlers, hardened and made to follow the protocol (without patching the library).
 
 Every handler a router mounts is replaced by a subclass mixing in:
 
 * the Origin check (``realtime.origins.origin_allowed``) on every request,
-  websocket or polling: sockjs-tornado allows ``*`` and echoes any Origin
-  with ``Access-Control-Allow-Credentials: true``;
-* ``Cache-Control: no-transform`` on every response, so compressing proxies
-  do not buffer the streaming transports;
-* a body size limit on ``xhr_send`` (413), next to the per-message limit the
-  connection applies;
-* websocket frames that are not JSON: one log line and a close, instead of
-  sockjs-tornado's traceback;
-* messages that are not strings (websocket or ``xhr_send``): dropped with one
-  log line, where sockjs-tornado passed them on (or raised on a body that is
-  not an array).
-
-The ``jsonp`` and ``htmlfile`` transports are never mounted: both echo the
-``c`` callback parameter into a script unvalidated.
+  websocket or polling, and CORS headers as the reference server sends them
+  for an allowed origin (``Access-Control-Allow-Origin`` echoing it, with
+  credentials; ``*`` without credentials when no Origin was sent);
+  sockjs-tornado itself allows and echoes any Origin;
+* ``Cache-Control: no-store, no-cache, no-transform, must-revalidate, max-age=0``
+  on every session response, so neither caches nor compressing proxies
+  keep or buffer them;
+* per transport: ``xhr_send``'s 204 keeps ``Content-Type: text/plain`` and a
+  body size limit (413); EventSource says ``text/event-stream`` without a
+  charset; a streaming response to an HTTP/1.0 client is closed after its
+  last frame (tornado keeps such a connection open when the client asked for
+  keep-alive, so the client never sees the end of the body); a non-GET
+  request to a websocket URL gets 405 with no body; a websocket frame that is
+  not JSON closes the connection abruptly with one log line (no traceback);
+  the raw websocket's close carries the session's code and reason;
+* messages that are not strings (websocket, ``xhr_send``, ``jsonp_send``):
+  dropped with one log line, where sockjs-tornado passed them on (a plain
+  ``SockJSConnection`` failed on them) or raised on a body not an array;
+* :func:`log_request`: the protocol's 500s for a client's bad request are
+  WARNING lines in tornado's access log, not ERROR;
+* ``legacy``: jsonp, jsonp_send, htmlfile and the iframe page.
 """
 
 import json
 import logging
 
-from sockjs.tornado import transports
+from sockjs.tornado import static, transports
 from sockjs.tornado.transports import pollingbase
 from sockjs.tornado.websocket import SockJSWebSocketHandler
 from tornado.log import access_log
 from tornado.web import RequestHandler
 
-from realtime import conf, stats
+from realtime import stats
 from realtime.origins import origin_allowed
 from realtime.registry import connected_sockets
+from realtime.transports.sockjs import legacy
+from realtime.transports.sockjs.gate import body_limit
+from realtime.transports.sockjs.tornado_compat import KeepContentTypeOn204
 
 logger = logging.getLogger("realtime")
 
@@ -50,6 +60,18 @@ class HardenedMixin:
             return None
         return super().prepare()
 
+    def preflight(self):
+        origin = self.request.headers.get("Origin")  # allowed: prepare() checked it
+        if origin:
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Allow-Credentials", "true")
+        else:
+            self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("Vary", "Origin")
+        asked = self.request.headers.get("Access-Control-Request-Headers")
+        if asked:
+            self.set_header("Access-Control-Allow-Headers", asked)
+
     def disable_cache(self):
         self.set_header("Cache-Control", NO_CACHE)
 
@@ -68,36 +90,59 @@ class HardenedMixin:
         return info
 
 
-class RawWebSocketMixin(HardenedMixin):
-    def check_origin(self, origin):
-        return origin_allowed(origin)
+class StreamingMixin(HardenedMixin):
+    def on_finish(self):
+        super().on_finish()
+        if self.request.version != "HTTP/1.1":
+            # HTTP/1.0 has no chunks: the end of the body is the end of the connection
+            stream = self.request.connection.stream
+            if not stream.closed():
+                stream.write(b"").add_done_callback(lambda _done: stream.close())
 
 
-class WebSocketMixin(RawWebSocketMixin):
-    def on_message(self, message):
-        if not message or not self.session:
-            return
-        try:
-            decoded = json.loads(message)
-        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
-            stats.counters.dropped += 1
-            logger.warning("malformed SockJS websocket frame from %s; closing", self.request.remote_ip)
-            self.session.close(1002, "malformed frame")
-            return
-        self.session.on_messages(only_strings(decoded, self.request.remote_ip))
+class EventSourceMixin(StreamingMixin):
+    def set_header(self, name, value):
+        if name.lower() == "content-type" and str(value).startswith("text/event-stream"):
+            value = "text/event-stream"  # the protocol's type: no charset parameter
+        super().set_header(name, value)
 
 
-class SendMixin(HardenedMixin):
+class HtmlFileMixin(legacy.HtmlFileMixin, StreamingMixin):
+    pass
+
+
+class JsonpMixin(legacy.JsonpMixin, HardenedMixin):
+    pass
+
+
+class IFrameMixin(legacy.IFrameMixin, HardenedMixin):
+    pass
+
+
+def _over_limit(handler):
+    """True (after answering 413) when a posted body is over what a message may take framed.
+
+    :class:`~.gate.RequestGate` refuses these on their headers already; this
+    covers an ``Application`` served without the gate.
+    """
+    if len(handler.request.body) <= body_limit(handler.request.path):
+        return False
+    stats.counters.dropped += 1
+    logger.warning(
+        "%s body of %d bytes over the limit from %s",
+        handler.request.path.rsplit("/", 1)[-1],
+        len(handler.request.body),
+        handler.request.remote_ip,
+    )
+    handler.preflight()
+    handler.set_status(413)
+    handler.finish("message too large\n")
+    return True
+
+
+class SendMixin(KeepContentTypeOn204, HardenedMixin):
     def post(self, session_id):
-        limit = conf.max_message_bytes() + 1024
-        if len(self.request.body) > limit:
-            stats.counters.dropped += 1
-            logger.warning(
-                "xhr_send body of %d bytes over the limit from %s", len(self.request.body), self.request.remote_ip
-            )
-            self.preflight()
-            self.set_status(413)
-            self.finish("message too large\n")
+        if _over_limit(self):
             return
         try:
             decoded = json.loads(self.request.body)
@@ -109,6 +154,66 @@ class SendMixin(HardenedMixin):
         return super().post(session_id)
 
 
+class JsonpSendMixin(legacy.JsonpSendMixin, HardenedMixin):
+    def post(self, session_id):
+        if _over_limit(self):
+            return
+        return super().post(session_id)
+
+
+class WebSocketBaseMixin(HardenedMixin):
+    def check_origin(self, origin):
+        return origin_allowed(origin)
+
+    def finish(self, chunk=None):
+        if self.get_status() == 405:  # the protocol's 405: an Allow header, no body, no type
+            self.clear_header("Content-Type")
+            chunk = None
+        return super().finish(chunk)
+
+
+class RawWebSocketMixin(WebSocketBaseMixin):
+    def session_closed(self):
+        code, reason = self.session.get_close_reason() if self.session is not None else (1000, "")
+        if not (code == 1000 or 3000 <= code <= 4999 or (1001 <= code <= 1014 and code not in (1004, 1005, 1006))):
+            code = 1000  # SockJS-only codes (2010) are not valid websocket close codes
+        try:
+            self.close(code, str(reason).encode("utf-8")[:123].decode("utf-8", "ignore"))
+        except OSError:
+            pass
+        finally:
+            self._detach()
+
+
+class WebSocketMixin(WebSocketBaseMixin):
+    def on_message(self, message):
+        if not message or not self.session:
+            return
+        try:
+            decoded = json.loads(message)
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
+            stats.counters.dropped += 1
+            logger.warning("malformed SockJS websocket frame from %s (broken JSON); closing", self.request.remote_ip)
+            self.abort_connection()  # the protocol's answer: close abruptly
+            return
+        try:
+            self.session.on_messages(only_strings(decoded, self.request.remote_ip))
+        except Exception:
+            logger.exception("the connection's on_message failed; closing")
+            self.abort_connection()
+
+
+MIXINS = {
+    transports.XhrSendHandler: SendMixin,
+    transports.JSONPSendHandler: JsonpSendMixin,
+    transports.JSONPTransport: JsonpMixin,
+    transports.HtmlFileTransport: HtmlFileMixin,
+    transports.EventSourceTransport: EventSourceMixin,
+    transports.XhrStreamingTransport: StreamingMixin,
+    static.IFrameHandler: IFrameMixin,
+}
+
+
 def only_strings(decoded, peer):
     """The SockJS messages of a decoded frame or body: strings only, as the protocol says.
 
@@ -116,6 +221,7 @@ def only_strings(decoded, peer):
     ``SockJSConnection`` then fails on it with a traceback) and, over
     ``xhr_send``, raises on a body that is not an array. A lone value counts
     as one message; what is not a string is dropped, with one log line.
+    Found by ``test_sockjs_fuzz``.
     """
     messages = decoded if isinstance(decoded, list) else [decoded]
     strings = [message for message in messages if isinstance(message, str)]
@@ -155,10 +261,8 @@ def harden(cls):
             mixin = WebSocketMixin
         elif issubclass(cls, SockJSWebSocketHandler):
             mixin = RawWebSocketMixin
-        elif cls is transports.XhrSendHandler:
-            mixin = SendMixin
         else:
-            mixin = HardenedMixin
+            mixin = next((m for base, m in MIXINS.items() if issubclass(cls, base)), HardenedMixin)
         _cache[cls] = type(cls.__name__, (mixin, cls), {})
     return _cache[cls]
 

@@ -12,7 +12,12 @@ Options of a router, lowest to highest priority: our defaults;
 ``jsessionid`` (the JSESSIONID sticky-session cookie; default off),
 ``verify_ip`` (a polling session stays on one client IP; behind a proxy set
 ``REALTIME_SOCKJS_XHEADERS = True`` so the IP is the client's, not the
-proxy's). ``jsonp`` and ``htmlfile`` are always disabled (see ``handlers``).
+proxy's). Every transport is served by default, ``jsonp`` and ``htmlfile``
+included (validated callbacks: see ``legacy``); ``disabled_transports``
+turns any of them off (``jsonp`` also removes ``jsonp_send``).
+
+Every router uses :class:`~realtime.transports.sockjs.session.RealtimeSession`
+(close frames right on every transport) and the ``handlers`` subclasses.
 """
 
 from django.conf import settings
@@ -24,8 +29,8 @@ from realtime import conf, endpoints
 from realtime.transports.sockjs.connection import RealtimeConnection
 from realtime.transports.sockjs.framing import CoreWire, SignalWire
 from realtime.transports.sockjs.handlers import harden
+from realtime.transports.sockjs.session import RealtimeSession
 
-ALWAYS_DISABLED = ("jsonp", "htmlfile")
 TRANSPORT_NAMES = {"websocket", "xhr", "xhr_streaming", "eventsource", "jsonp", "htmlfile"}
 OPTION_KEYS = {
     "disabled_transports",
@@ -61,7 +66,7 @@ def sockjs_client_url():
 
 def endpoint_options(url, connection_class=None):
     """The validated sockjs-tornado settings of the router at ``url``."""
-    configured = getattr(settings, "REALTIME_SOCKJS_OPTIONS", None) or {}
+    configured = conf.get("REALTIME_SOCKJS_OPTIONS") or {}
     if not isinstance(configured, dict):
         raise ImproperlyConfigured("REALTIME_SOCKJS_OPTIONS must be a dict of {url or '*': {option: value}}.")
     options = dict(DEFAULTS)
@@ -88,7 +93,7 @@ def endpoint_options(url, connection_class=None):
         value = options[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ImproperlyConfigured(f"{url}: SockJS option {key} must be a positive number (got {value!r}).")
-    options["disabled_transports"] = sorted(disabled | set(ALWAYS_DISABLED))
+    options["disabled_transports"] = sorted(disabled)
     options["sockjs_url"] = sockjs_client_url()
     return options
 
@@ -126,11 +131,12 @@ def build_routers(io_loop):
             connection = type(f"RealtimeConnection{prefix.replace('/', '_')}", (RealtimeConnection,), attrs)
         else:
             connection = cls
-        router = SockJSRouter(connection, prefix, options, io_loop=io_loop)
+        router = SockJSRouter(connection, prefix, options, io_loop=io_loop, session_kls=RealtimeSession)
+        jsonp_off = "jsonp" in options["disabled_transports"]
         router._transport_urls = [
             (pattern, harden(handler_class), kwargs)
             for pattern, handler_class, kwargs in router.urls
-            if not pattern.endswith("/jsonp_send$")
+            if not (jsonp_off and pattern.endswith("/jsonp_send$"))
         ]
         routers.append((prefix, router))
     return routers
