@@ -38,11 +38,11 @@ SEED = int(os.environ.get("REALTIME_FUZZ_SEED") or random.SystemRandom().randran
 BATCH = 25
 #: The largest message the fuzzed servers accept (their REALTIME_MAX_MESSAGE_BYTES).
 LIMIT = 8192
-#: RSS growth allowed over a run. Measured by scripts/fuzz.sh (1,000 cases per strategy):
-#: rungevent's RSS rose 17 MB over its first 2,000 cases (the allocator keeping what 8 KB frames and
-#: attachments used), then stayed flat for 2,000 more; runsocket's rose 7 MB. A leak of one session
-#: per case (~20 KB SockJS, ~50 KB Socket.IO) adds 20-50 MB per 1,000 cases and fails the full run;
-#: with CI's 100 cases only leaks of 250 KB or more per case show.
+#: RSS growth allowed over a run. Measured by scripts/fuzz.sh (1,000 cases per strategy, two runs):
+#: rungevent's RSS rose 9-17 MB over its first 1,000-2,000 cases (the allocator keeping what 8 KB
+#: frames and attachments used), then stayed flat for the rest (a 3,000-case websocket run too);
+#: runsocket's rose 7 MB. A leak of one session per case (~20 KB SockJS, ~50 KB Socket.IO) adds
+#: 20-50 MB per 1,000 cases and fails the full run; CI's 100 cases only show leaks of 250 KB a case.
 RSS_BOUND_MB = 24
 
 
