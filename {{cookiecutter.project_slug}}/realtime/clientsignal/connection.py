@@ -25,8 +25,9 @@ from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
-#: Signal kwargs a client may not send (they are Django's own arguments).
-RESERVED = frozenset({"sender", "signal"})
+#: Signal kwargs a client may not send (they are Django's own arguments; "self" collides with
+#: Signal.send_robust's own: a TypeError and a traceback, found by the fuzz tests).
+RESERVED = frozenset({"sender", "signal", "self"})
 
 
 class SignalEncoder(DjangoJSONEncoder):

@@ -7,9 +7,12 @@ protocol documents where python-socketio does not:
 
 * events a receiver emits while the client connects (``socket_connected``,
   a client signal's ``on_open``) go out after the CONNECT packet, not before;
-* a malformed packet (or an event without a name) closes the session, with
-  one log line, as the protocol says; a packet for a namespace the client has
-  not joined is dropped (logged), as the Node server ignores it;
+* a malformed packet (or an event without a name, data nested deeper than
+  :data:`.guard.MAX_DEPTH`, a binary packet announcing more than
+  :data:`MAX_ATTACHMENTS` or whose attachments pass the message limit) closes
+  the session, with one log line, as the protocol says; a packet for a
+  namespace the client has not joined is dropped (logged), as the Node
+  server ignores it;
 * a client that opens a session but joins no namespace within
   ``REALTIME_CONNECT_TIMEOUT`` is closed.
 
@@ -31,7 +34,7 @@ from realtime.exceptions import ConnectionRefused
 from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
 from realtime.transports.socketio import engineio_compat
-from realtime.transports.socketio.guard import GuardedWebSocket
+from realtime.transports.socketio.guard import MAX_DEPTH, GuardedWebSocket, too_deep
 from realtime.transports.socketio.handshake import HandshakeMixin
 from realtime.transports.socketio.socket import SocketIOSocket
 
@@ -53,6 +56,8 @@ def _library_logger(name):
 #: Events of one socket waiting for its receivers; more are dropped (logged
 #: once per overflow, answered with an ``overloaded`` error when acked).
 MAX_PENDING_EVENTS = 256
+#: Attachments one binary packet may announce: socket.io-parser's default (maxAttachments).
+MAX_ATTACHMENTS = 10
 
 
 def _origin_ok(origin, environ=None):
@@ -137,7 +142,11 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
     def _handle_eio_message(self, eio_sid, data):
         """Decode a Socket.IO packet; a malformed one closes the session (one log line)."""
         try:
+            self._count_attachment(self._binary_packet.get(eio_sid), data)
             super()._handle_eio_message(eio_sid, data)
+            pending = self._binary_packet.get(eio_sid)
+            if pending is not None and pending.attachment_count > MAX_ATTACHMENTS:
+                raise ValueError(f"{pending.attachment_count} attachments announced, over {MAX_ATTACHMENTS}")
         except Exception as exc:
             stats.counters.dropped += 1
             self._binary_packet.pop(eio_sid, None)
@@ -148,6 +157,15 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
                 data,
             )
             engineio_compat.close_session(self.eio, eio_sid)
+
+    def _count_attachment(self, pending, data):
+        """A binary packet's attachments may not add up past the message limit: python-socketio
+        collects them without end (a packet may announce 9,999,999,999)."""
+        if pending is None:
+            return
+        pending.realtime_bytes = getattr(pending, "realtime_bytes", 0) + len(data)
+        if pending.realtime_bytes > self.eio.max_http_buffer_size:
+            raise ValueError(f"binary attachments over REALTIME_MAX_MESSAGE_BYTES ({self.eio.max_http_buffer_size})")
 
     def _handle_event(self, eio_sid, namespace, id, data):
         """An EVENT packet: queue it for the endpoint's handler (see :meth:`_drain`)."""
@@ -160,6 +178,8 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             return
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
             raise ValueError("an EVENT must be a list starting with the event name")
+        if too_deep(data):
+            raise ValueError(f"data nested deeper than {MAX_DEPTH} levels")
         ack = None
         if id is not None:
 
