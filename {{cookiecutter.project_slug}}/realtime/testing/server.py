@@ -79,6 +79,8 @@ class LiveServer:
 
     def __init__(self, command="rungevent", *, args=(), env=None, extra_apps=(), database=None, port=None, timeout=20):
         self.command = command
+        #: "socketio" or "sockjs" (None for another command): what ``client()`` speaks.
+        self.transport = {c: t for t, c in TRANSPORT_COMMANDS.items()}.get(command)
         self.args = list(args)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -108,10 +110,6 @@ class LiveServer:
         if transport not in TRANSPORT_COMMANDS:
             raise ValueError(f"transport is one of {sorted(TRANSPORT_COMMANDS)}, not {transport!r}")
         return cls(TRANSPORT_COMMANDS[transport], **kwargs)
-
-    @property
-    def transport(self):
-        return {command: transport for transport, command in TRANSPORT_COMMANDS.items()}.get(self.command)
 
     def client(self, **kwargs):
         """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``)."""
