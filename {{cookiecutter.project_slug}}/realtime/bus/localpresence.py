@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS member (
 """
 
 
+#: The process ids of this process's buses (a process may make several, e.g. a settings check).
+_ours = set()
+
+
 def pid_alive(pid):
     """True if a process with this pid runs on this machine."""
     try:
@@ -63,8 +67,13 @@ class SharedPresence:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(SCHEMA)
-            # A previous process with our pid is dead by definition: forget its rows.
-            self._db.execute("DELETE FROM member WHERE pid = ? AND process != ?", (self.pid, process_id))
+            _ours.add(process_id)
+            # Rows with our pid that no bus of this process wrote are a dead process's
+            # (pids are reused): forget them, since pid_alive() cannot tell them apart.
+            same_pid = self._db.execute("SELECT DISTINCT process FROM member WHERE pid = ?", (self.pid,)).fetchall()
+            for (process,) in same_pid:
+                if process not in _ours:
+                    self._db.execute("DELETE FROM member WHERE process = ?", (process,))
 
     def _run(self, what, sql, params=()):
         try:

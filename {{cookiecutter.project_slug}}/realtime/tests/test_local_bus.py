@@ -116,3 +116,18 @@ def test_members_of_a_killed_process_drop_out_at_once(tmp_path):
             child.kill()
             child.wait()
         here.close()
+
+
+def test_a_second_bus_in_one_process_keeps_the_first_ones_members(tmp_path):
+    """A settings check builds a bus too: it must not take the serving bus's members for a dead process's."""
+    serving = LocalBus(tmp_path)
+    ann = MemorySocket(sid="p-ann2")
+    ann.nickname = "ann"
+    serving.joined(ann, "lobby")
+    LocalBus(tmp_path).close()  # built and closed, as check_settings does
+    other = LocalBus(tmp_path)
+    try:
+        assert [m["sid"] for m in other.presence("lobby")] == ["p-ann2"]
+    finally:
+        other.close()
+        serving.close()
