@@ -1,53 +1,36 @@
-"""Both transports, one room: the development setup behaves as the Redis one.
+"""Both transports, one room: the development setup behaves as production's.
 
 A Socket.IO process and a SockJS process, as ``make run`` runs them (rundev:
-the local bus, Unix sockets and a shared presence file) and as production
-does (Redis). Every test runs on each setup: rooms, presence ("Here now"),
-nickname uniqueness, history, over the wire protocols and in two browsers.
+the local bus, Unix sockets and a shared presence file) and, in projects
+made with a networked bus, on that bus (``realtime.testing.setups``). Every
+test runs on each setup: rooms, presence ("Here now"), nickname uniqueness,
+history, over the wire protocols and in two browsers.
 
-(Deleted from projects with one transport. Projects made without Redis
-have only the development setup.)
+(Deleted from projects with one transport.)
 """
-
-import importlib.util
-import uuid
 
 import pytest
 
 from chat.tests.browser import TIMEOUT, create_rooms, members, open_room, screenshot, serve, wait_members
 from chat.tests.test_chat_live import join
 from realtime import conf
-from realtime.testing import SocketIOTestClient, SockJSTestClient
-
-SETUPS = ["dev"]
-if importlib.util.find_spec("realtime.bus.redis"):  # the project was made with Redis
-    from chat.tests.test_redis_chat import redis_url  # noqa: F401 - the Redis setup's fixture
-
-    SETUPS.append("redis")
+from realtime.testing import SocketIOTestClient, SockJSTestClient, setups
 
 
-@pytest.fixture(params=SETUPS)
-def setup_env(request, tmp_path):
-    """The environment both servers share: ``make run``'s local bus, or Redis."""
-    if request.param == "redis":
-        return {
-            "REDIS_URL": request.getfixturevalue("redis_url"),
-            "REALTIME_CHANNEL_PREFIX": f"chat-both-{uuid.uuid4().hex[:8]}",
-        }
-    # What rundev gives its two children when no networked bus is configured.
-    return {
-        "REDIS_URL": "",
-        "REALTIME_BUS_BACKEND": "realtime.bus.local.LocalBus",
-        "REALTIME_LOCAL_BUS_DIR": str(tmp_path / "bus"),
-    }
+@pytest.fixture(params=setups.names())
+def setup(request, tmp_path):
+    """``(name, environment)`` of a bus setup both servers share."""
+    with setups.bus_env(request.param, tmp_path) as env:
+        yield request.param, env
 
 
 @pytest.fixture
-def servers(setup_env, tmp_path):
+def servers(setup, tmp_path):
     """``(socketio, sockjs)`` on one database; the Socket.IO one's pages reach SockJS with ``?transport=sockjs``."""
     database = str(tmp_path / "db.sqlite3")
-    with serve("sockjs", env=setup_env, database=database) as sockjs:
-        env = {**setup_env, "REALTIME_SOCKJS_URL": sockjs.url + conf.sockjs_prefix()}
+    env = setup[1]
+    with serve("sockjs", env=env, database=database) as sockjs:
+        env = {**env, "REALTIME_SOCKJS_URL": sockjs.url + conf.sockjs_prefix()}
         with serve("socketio", env=env, database=database) as socketio:
             yield socketio, sockjs
 
@@ -101,7 +84,7 @@ def test_rooms_presence_nicknames_and_history_span_both_transports(servers):
             assert [m["nickname"] for m in join(dave, "both-wire", "Carol")["members"]] == ["ann", "bob", "Carol"]
 
 
-def test_two_browsers_one_per_transport_see_each_other_and_no_duplicate_nickname(browser, servers, setup_env):
+def test_two_browsers_one_per_transport_see_each_other_and_no_duplicate_nickname(browser, servers, setup):
     """The acceptance test of issue 12: "Here now" is right and a nickname is refused across transports."""
     web, _sockjs = servers
     create_rooms(web, "both")
@@ -110,8 +93,7 @@ def test_two_browsers_one_per_transport_see_each_other_and_no_duplicate_nickname
     wait_members(ann, ["ann", "bob"])
     wait_members(bob, ["ann", "bob"])
     assert sorted(bob.locator("#members .transport").all_text_contents()) == ["socketio", "sockjs"]
-    setup = "redis" if setup_env.get("REDIS_URL") else "dev"
-    screenshot(bob, f"chat-both-transports-{setup}")
+    screenshot(bob, f"chat-both-transports-{setup[0]}")
 
     # A third browser on SockJS asks for "Ann": taken over Socket.IO, refused.
     context = browser.new_context(viewport={"width": 900, "height": 640})
@@ -125,7 +107,7 @@ def test_two_browsers_one_per_transport_see_each_other_and_no_duplicate_nickname
     assert "already here" in error.text_content()
     assert intruder.locator("#text").is_disabled()
     assert members(ann) == members(bob) == ["ann", "bob"]  # nobody joined
-    screenshot(intruder, f"chat-nickname-taken-{setup}")
+    screenshot(intruder, f"chat-nickname-taken-{setup[0]}")
     context.close()
 
     bob.context.close()

@@ -13,7 +13,7 @@ more than one machine use a networked bus.
 Presence (who is in a room, hence the chat's nickname check) is shared by
 the same processes through a small SQLite file in that directory
 (:mod:`realtime.bus.localpresence`), so the development setup lists the
-same members as Redis does in production.
+same members as the networked bus does in production.
 """
 
 import logging

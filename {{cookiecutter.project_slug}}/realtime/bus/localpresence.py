@@ -3,8 +3,8 @@
 ``manage.py rundev`` serves Socket.IO and SockJS from two processes. Rooms
 already span both (the local bus carries envelopes), but "who is in this
 room" must too: otherwise each process sees only its own clients, and a
-nickname can be taken twice, once per transport. Redis keeps presence for
-the networked bus; here the processes share a machine, so a file does:
+nickname can be taken twice, once per transport. A networked bus keeps
+presence in its server; here the processes share a machine, so a file does:
 
 * each process writes its own members (a row per socket and room) when a
   socket joins, leaves or changes its details, and deletes them on close;
@@ -16,7 +16,7 @@ Why SQLite and not asking the peer process over the bus: a file needs no
 request/reply protocol, no timeouts, and answers even while the peer is
 busy or restarting; Python ships ``sqlite3``. Why not the project's
 database: it may be PostgreSQL, and presence must not need a migration.
-It stays small on purpose: production presence is Redis's job.
+It stays small on purpose: production presence is the networked bus's job.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""Tools some tests need from the machine: Chromium (browser tests), redis-server (Redis tests).
+"""Tools some tests need from the machine, such as Chromium for the browser tests.
 
 On your machine a missing tool skips the tests that need it, with the reason
 and the fix (``make test`` prints them: pytest's ``-rs``), so ``make test``
@@ -28,7 +28,3 @@ def need_chromium():
     from realtime.testing.browser import find_chromium
 
     return need("chromium", "apt-get install chromium, or set CHROMIUM=/path/to/chrome", find_chromium())
-
-
-def need_redis_server():
-    return need("redis-server", "apt-get install redis-server (the tests start their own, on a free port)")

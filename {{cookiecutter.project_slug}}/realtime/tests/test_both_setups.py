@@ -1,58 +1,37 @@
 """Across transports, ``make run``'s setup behaves as production's: rooms, presence, client signals.
 
 A Socket.IO process (``rungevent``) and a SockJS process (``runsocket``) as
-rundev joins them without Redis (the local bus and its shared presence
-file), and on Redis. Every test runs on each setup. (The chat's own
+rundev joins them without a networked bus (the local bus and its shared
+presence file) and, in projects made with one, on that bus
+(``realtime.testing.setups``). Every test runs on each setup. (The chat's
 cross-transport tests, nicknames and history, are in
 ``chat/tests/test_both_transports.py``; ``test_both_rundev_bridge`` runs
 rundev itself.)
 """
 
-import importlib.util
 import time
 import uuid
 
 import pytest
 
-from realtime.testing import LiveServer, SocketIOTestClient, SockJSTestClient
+from realtime.testing import LiveServer, SocketIOTestClient, SockJSTestClient, setups
 
 TEST_APPS = ["realtime.tests.testapp"]
 SIGNAL_SETTINGS = "realtime.tests.testapp.settings_clientsignal"
 
-SETUPS = ["dev"]
-if importlib.util.find_spec("realtime.bus.redis"):  # the project was made with Redis
-    SETUPS.append("redis")
 
-
-@pytest.fixture(scope="module", params=SETUPS)
+@pytest.fixture(scope="module", params=setups.names())
 def servers(request, tmp_path_factory):
-    """``(socketio, sockjs)`` servers sharing one bus: the local bus (rundev's) or Redis."""
+    """``(socketio, sockjs)`` servers sharing one bus setup."""
     tmp = tmp_path_factory.mktemp("both-setups")
-    if request.param == "redis":
-        from realtime.tests.test_redis_bus import RedisServer, shared_redis_url
-
-        url = shared_redis_url()
-        own = None if url else RedisServer().start()
-        env = {"REDIS_URL": url or own.url(), "REALTIME_CHANNEL_PREFIX": f"both-{uuid.uuid4().hex[:8]}"}
-    else:
-        own = None
-        env = {
-            "REDIS_URL": "",
-            "REALTIME_BUS_BACKEND": "realtime.bus.local.LocalBus",
-            "REALTIME_LOCAL_BUS_DIR": str(tmp / "bus"),
-        }
-    env["DJANGO_SETTINGS_MODULE"] = SIGNAL_SETTINGS
-    database = str(tmp / "db.sqlite3")
-    try:
+    with setups.bus_env(request.param, tmp) as env:
+        env = {**env, "DJANGO_SETTINGS_MODULE": SIGNAL_SETTINGS}
+        database = str(tmp / "db.sqlite3")
         with (
             LiveServer("rungevent", extra_apps=TEST_APPS, env=env, database=database) as socketio,
             LiveServer("runsocket", extra_apps=TEST_APPS, env=env, database=database) as sockjs,
         ):
-            socketio.setup = sockjs.setup = request.param
             yield socketio, sockjs
-    finally:
-        if own is not None:
-            own.stop()
 
 
 def test_rooms_and_presence_span_both_processes(servers):

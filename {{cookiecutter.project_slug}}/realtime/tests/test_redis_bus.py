@@ -39,7 +39,7 @@ from realtime.bus.redis import RedisBus, redact, validate_url
 from realtime.registry import connected_sockets
 from realtime.sockets import Socket
 from realtime.testing import free_port
-from realtime.testing.needs import need_redis_server
+from realtime.testing.needs import need
 
 #: dispatch.connect() tidies the DB connection (as a view would): give it one.
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,8 @@ class RedisServer:
     """A private redis-server (no persistence) on a free port; restartable on the same port."""
 
     def __init__(self, password=None, tls=False):
-        self.binary = need_redis_server()  # skips the test without one (fails it in CI)
+        # Skips the test without one (fails it in CI).
+        self.binary = need("redis-server", "apt-get install redis-server (tests start their own, on a free port)")
         self.port = free_port()
         self.password = password
         self.dir = tempfile.mkdtemp(prefix="realtime-redis-")
