@@ -4,8 +4,9 @@ Every test uses its own channel prefix, so it can share a redis-server with
 anything else (never FLUSHDB). The shared server is the one on
 127.0.0.1:6379 when it answers (or ``REALTIME_TEST_REDIS_URL``); otherwise a
 private ``redis-server`` is started on a free port. Tests that stop Redis or
-set a password always start their own. Nothing here skips: without a
-``redis-server`` binary the tests fail and say so.
+set a password always start their own. Without a ``redis-server`` binary
+those tests are skipped with the reason on your machine and fail in CI
+(:mod:`realtime.testing.needs`).
 
 Other processes are plain Python children (``CHILD`` below) running the real
 bus with a fake transport that prints each frame it is given as a JSON line,
@@ -16,7 +17,6 @@ import json
 import logging
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +39,7 @@ from realtime.bus.redis import RedisBus, redact, validate_url
 from realtime.registry import connected_sockets
 from realtime.sockets import Socket
 from realtime.testing import free_port
+from realtime.testing.needs import need
 
 #: dispatch.connect() tidies the DB connection (as a view would): give it one.
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,8 @@ class RedisServer:
     """A private redis-server (no persistence) on a free port; restartable on the same port."""
 
     def __init__(self, password=None, tls=False):
-        self.binary = shutil.which("redis-server")
-        if not self.binary:
-            raise RuntimeError("redis-server is not installed: apt-get install redis-server")
+        # Skips the test without one (fails it in CI).
+        self.binary = need("redis-server", "apt-get install redis-server (tests start their own, on a free port)")
         self.port = free_port()
         self.password = password
         self.dir = tempfile.mkdtemp(prefix="realtime-redis-")
