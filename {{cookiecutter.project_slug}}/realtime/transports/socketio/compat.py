@@ -12,8 +12,11 @@ Checked with python-engineio 4.15, python-socketio 5.18, gevent-websocket
 0.10.1 and gevent 26.
 """
 
+import time
+
 from engineio import packet as eio_packet
 from engineio import payload as eio_payload
+from engineio import socket as eio_socket_module
 
 #: Attribute under which an Engine.IO socket carries its :class:`~.direct.DirectWebSocket`.
 ATTR = "_realtime_direct"
@@ -76,6 +79,36 @@ def allow_polling_batches(max_packets):
     """
     if eio_payload.Payload.max_decode_packets < max_packets:
         eio_payload.Payload.max_decode_packets = max_packets
+
+
+def _schedule_ping_on_a_timer(self):
+    """``engineio.socket.Socket.schedule_ping`` without a sleeping greenlet per client.
+
+    Engine.IO parks one greenlet per connection in ``sleep(ping_interval)``
+    (about 8 KB each, for every idle connection); a gevent timer does the
+    same wait for a few hundred bytes. As in Engine.IO, the timeout itself
+    is checked by the server's service task and on every send.
+    """
+    if not self.last_ping:
+        return
+    self.last_ping = None
+    import gevent
+
+    timer = gevent.get_hub().loop.timer(self.server.ping_interval)
+    timer.start(_ping_due, self, timer)
+
+
+def _ping_due(eio_socket, timer):  # runs in the gevent hub: must not block
+    timer.close()
+    if eio_socket.closing or eio_socket.closed:
+        return
+    eio_socket.last_ping = time.time()
+    eio_socket.queue.put(eio_packet.Packet(eio_packet.PING))
+
+
+def use_timer_pings():
+    """Engine.IO's pings from timers (gevent only; see :func:`_schedule_ping_on_a_timer`)."""
+    eio_socket_module.Socket.schedule_ping = _schedule_ping_on_a_timer
 
 
 MESSAGE = eio_packet.MESSAGE

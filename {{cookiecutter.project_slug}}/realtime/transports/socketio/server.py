@@ -74,6 +74,8 @@ class RealtimeSocketIOServer(socketio.Server):
         # and takes prepared frames straight to the client (see .direct).
         self.eio._async = dict(self.eio._async, websocket=DirectWebSocket)
         compat.allow_polling_batches(conf.max_message_bytes())
+        if self.async_mode == "gevent":
+            compat.use_timer_pings()
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
         self.on("connect", self._on_connect, namespace="*")
