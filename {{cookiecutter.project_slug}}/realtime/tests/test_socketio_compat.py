@@ -68,3 +68,18 @@ def test_our_frame_header_matches_gevent_websocket():
 def test_timer_pings_replace_schedule_ping():
     assert "_send_ping" in inspect.getsource(eio_socket_module.Socket), "engineio's ping changed: see compat.py"
     assert hasattr(eio_payload.Payload, "max_decode_packets")
+
+
+def test_enqueue_first_puts_a_packet_ahead_and_keeps_join_counting():
+    server = engineio.Server(async_mode="gevent")
+    s = eio_socket_module.Socket(server, "sid")
+    later = [eio_packet.Packet(eio_packet.NOOP, data=str(i)) for i in range(3)]
+    for pkt in later:
+        s.queue.put(pkt)
+    first = eio_packet.Packet(eio_packet.MESSAGE, data="first")
+    compat.enqueue_first(s, first)
+    got = [s.queue.get_nowait() for _ in range(4)]
+    assert got == [first, *later]
+    for _ in got:
+        s.queue.task_done()
+    s.queue.join()  # returns at once: every put was matched by a task_done

@@ -64,6 +64,31 @@ def enqueue(eio_socket, pkt):
     eio_socket.queue.put(pkt)
 
 
+def enqueue_first(eio_socket, pkt):
+    """Put ``pkt`` at the FRONT of the client's queue: it is older than what waits there.
+
+    gevent's ``JoinableQueue`` is compiled (no writable internals), so the
+    waiting items are taken out and put back behind ``pkt``, and the extra
+    puts are balanced with ``task_done`` so ``join()`` still counts right.
+    Rare: only when something was queued between a frame's buffering and
+    its flush.
+    """
+    queue = eio_socket.queue
+    waiting = [queue.get_nowait() for _ in range(queue.qsize())]
+    queue.put(pkt)
+    for item in waiting:
+        queue.put(item)
+    for _ in waiting:
+        queue.task_done()
+
+
+def call_soon(callback):
+    """Run ``callback()`` in this turn of the gevent loop, once the running greenlet yields."""
+    import gevent
+
+    gevent.get_hub().loop.run_callback(callback)
+
+
 def tcp_socket(websocket):
     """The gevent TCP socket under a gevent-websocket ``WebSocket``."""
     return websocket.stream.handler.socket

@@ -4,19 +4,22 @@ python-engineio gives every websocket client a writer greenlet and a queue:
 a broadcast to 1,000 clients costs 1,000 queue puts, 1,000 greenlet
 wake-ups and hub switches, and 1,000 frame encodings by gevent-websocket.
 Here the websocket frame (header and payload) is built once per message and
-written to each client's TCP socket without blocking; only a client whose
-socket cannot take the whole frame right now (or that still has frames
-queued) falls back to its queue, in order. Long-polling clients always use
-the queue.
+written to each client's TCP socket without blocking (frames of one burst
+together, see :func:`write`); only a client whose socket cannot take them
+right now (or that still has frames queued) falls back to its queue, in
+order. Long-polling clients always use the queue.
 
 Reach-ins into the libraries are in :mod:`.compat`.
 """
 
+import logging
 import socket as _socket
 import struct
 
 from realtime.transports.socketio import compat
 from realtime.transports.socketio.guard import GuardedWebSocket
+
+logger = logging.getLogger("realtime")
 
 
 def websocket_text_frame(text):
@@ -53,6 +56,7 @@ class DirectWebSocket(GuardedWebSocket):
     def __call__(self, environ, start_response):
         self.busy = False  # the client's writer is inside a write (it may have yielded)
         self.raw = None
+        self.pending = None  # frames buffered for this turn's flush
         self.eio_socket = compat.engineio_socket_of(self.app)
         websocket = environ.get("wsgi.websocket")
         if websocket is not None and self.eio_socket is not None:
@@ -89,22 +93,71 @@ class DirectWebSocket(GuardedWebSocket):
         self.raw = None  # the writer is done: no more direct writes
         return super().close()
 
-    def try_write(self, frame):
-        """Write the whole ``frame`` now, or queue what is left; False to use the queue instead."""
-        raw = self.raw
-        if raw is None or self.busy or not compat.writable_now(self.eio_socket):
+    def take(self, frame):
+        """Buffer ``frame`` for this turn's flush; False to use the client's queue instead.
+
+        Only while nothing is queued and the writer is idle: everything sent
+        before has then reached the kernel, so the frame keeps its place.
+        """
+        pending = self.pending
+        if pending is not None:
+            pending.append(frame)
+            return True
+        if self.raw is None or self.busy or not compat.writable_now(self.eio_socket):
             return False
-        try:
-            sent = raw.send(frame, 0, 0.0)  # gevent: timeout 0.0 never waits
-        except OSError:  # would block, or the connection broke (its reader will see it)
-            return False
-        if sent < len(frame):
-            compat.enqueue(self.eio_socket, RestOfFrame(frame[sent:]))
+        self.pending = [frame]
+        _dirty.append(self)
         return True
+
+    def flush(self):
+        """Write the buffered frames with one non-blocking send; queue what is left, first."""
+        pending, self.pending = self.pending, None
+        raw = self.raw
+        if not pending or raw is None:
+            return  # closed meanwhile: as a queue would, drop what the client can no longer get
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        if self.busy or self.eio_socket.queue.qsize():
+            compat.enqueue_first(self.eio_socket, RestOfFrame(data))  # queued since: ours are older
+            return
+        try:
+            sent = raw.send(data, 0, 0.0)  # gevent: timeout 0.0 never waits
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            return  # the connection broke: its reader ends it
+        if sent < len(data):
+            compat.enqueue_first(self.eio_socket, RestOfFrame(data[sent:]))
+
+
+#: Clients with frames buffered in this turn of the loop, and how many messages were.
+_dirty = []
+_batch = {"messages": 0, "scheduled": False}
+#: A burst flushes at least every this many messages (latency stays bounded).
+FLUSH_EVERY = 32
+
+
+def flush():
+    """Send every buffered frame: one system call per client for the whole batch."""
+    _batch["messages"] = 0
+    _batch["scheduled"] = False
+    while _dirty:
+        batch = _dirty[:]
+        del _dirty[:]
+        for direct in batch:
+            try:
+                direct.flush()
+            except Exception:  # one client's failure must not stop the others
+                logger.exception("writing to a websocket client failed")
 
 
 def write(server, sockets, frames):
-    """Write Engine.IO ``frames`` (encoded text packets) to ``sockets``: directly where possible."""
+    """Write Engine.IO ``frames`` (encoded text packets) to ``sockets``: directly where possible.
+
+    Websocket frames are built once; each websocket client's copy is
+    buffered and sent when the running greenlet yields (or every
+    ``FLUSH_EVERY`` messages of a burst), so a burst costs one system call
+    per client rather than one per message, and no greenlet switch.
+    """
     eio = server.eio
     send = eio.send_packet
     if len(frames) == 1:
@@ -115,7 +168,14 @@ def write(server, sockets, frames):
         direct = socket.direct
         if direct is None or direct.raw is None:
             direct = socket.direct = compat.direct_of(eio, socket.eio_sid)
-        if direct is not None and direct.try_write(wire):
+        if direct is not None and direct.take(wire):
             continue
         for frame in frames:
             send(socket.eio_sid, frame)
+    if _dirty:
+        _batch["messages"] += 1
+        if _batch["messages"] >= FLUSH_EVERY:
+            flush()
+        elif not _batch["scheduled"]:
+            _batch["scheduled"] = True
+            compat.call_soon(flush)
