@@ -37,6 +37,7 @@ SOCKJS_PATHS = (
 BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_redis_both_*.py")
 REDIS_PATHS = (
     "realtime/bus/redis.py",
+    "realtime/bus/publisher.py",
     "realtime/tests/test_redis*.py",
     "chat/tests/test_redis*.py",
 )

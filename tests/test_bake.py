@@ -39,7 +39,7 @@ SOCKJS_PATHS = (
     "realtime/tests/test_sockjs*.py",
 )
 BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_redis_both_*.py")
-REDIS_PATHS = ("realtime/bus/redis.py", "realtime/tests/test_redis*.py")
+REDIS_PATHS = ("realtime/bus/redis.py", "realtime/bus/publisher.py", "realtime/tests/test_redis*.py")
 ALWAYS = (
     ".env",
     ".env.example",
