@@ -80,6 +80,11 @@ class WebSocketMixin(RawWebSocketMixin):
             self.session.close(1002, "malformed frame")
             return
         self.session.on_messages(decoded if isinstance(decoded, list) else (decoded,))
+        # Backpressure: while the socket's receivers are behind, tornado reads
+        # no more frames from this client (it awaits what on_message returns).
+        socket = getattr(getattr(self.session, "conn", None), "socket", None)
+        queue = getattr(socket, "queue", None)
+        return queue.room() if queue is not None else None
 
 
 class SendMixin(HardenedMixin):
