@@ -41,6 +41,7 @@ BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
 REDIS_PATHS = (
     "realtime/bus/redis.py",
     "realtime/testing/redis_setup.py",
+    "realtime/bus/publisher.py",
     "realtime/tests/test_redis*.py",
     "chat/tests/test_redis*.py",
 )

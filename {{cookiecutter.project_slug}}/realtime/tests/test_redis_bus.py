@@ -562,6 +562,26 @@ def test_room_emit_reaches_each_member_once_in_every_process(bus, fake, children
     assert frames_for(a, "a-out") == []
 
 
+def test_a_burst_is_published_in_order_in_pipelined_batches_off_the_emitter(bus, fake, children, monkeypatch):
+    """Socket processes queue PUBLISHes for one publisher: in order, batched, acked only once sent."""
+    from realtime.events import Event
+
+    child = children({"c-burst": ["burst"]})
+    batches = []
+    send_batch = bus._publish_batch
+    monkeypatch.setattr(bus._publisher, "_send_batch", lambda batch: (batches.append(len(batch)), send_batch(batch)))
+    count = 2_000
+    for i in range(count):
+        realtime.emit("n", i, room="burst")
+    acked = []
+    Event("e", (), ack=lambda *a: acked.append(bus._publisher.sent)).ack()  # what a receiver's ack does
+    assert acked == [count]  # everything emitted before the ack had been handed to Redis
+    assert sum(batches) == count and len(batches) < count / 10, batches  # pipelined, not one round trip each
+    assert wait_for(lambda: child.drain(0.05) and len(frames_for(child, "c-burst")) >= count, timeout=30)
+    assert frames_for(child, "c-burst") == [("n", [i]) for i in range(count)]
+    assert bus.lost == 0
+
+
 def test_one_write_per_envelope_per_process(bus, fake):
     """Encoded once and handed to the transport once, however many local members."""
     for i in range(50):
@@ -898,6 +918,7 @@ def test_redis_restart_local_delivery_goes_on_and_remote_resumes(own_redis, fake
             for i in range(gap):
                 realtime.emit("during", i, room="r")
             assert [f for f in here.frames if f[0] == "during"] == [("during", [i]) for i in range(gap)]
+            assert b.wait_sent(10)  # a socket process publishes from a queue (realtime.bus.publisher)
             assert b.lost == gap
             assert child.process.poll() is None  # the other process keeps serving
 

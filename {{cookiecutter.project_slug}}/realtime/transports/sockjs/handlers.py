@@ -201,6 +201,12 @@ class WebSocketMixin(WebSocketBaseMixin):
         except Exception:
             logger.exception("the connection's on_message failed; closing")
             self.abort_connection()
+            return None
+        # Backpressure: while the socket's receivers are behind, tornado reads
+        # no more frames from this client (it awaits what on_message returns).
+        socket = getattr(getattr(self.session, "conn", None), "socket", None)
+        queue = getattr(socket, "queue", None)
+        return queue.room() if queue is not None else None
 
 
 MIXINS = {
