@@ -37,9 +37,11 @@ SOCKJS_PATHS = (
     "realtime/tests/testapp/plain_sockjs.py",
 )
 # Tests of what needs both transports at once (Socket.IO and SockJS clients together).
-BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_redis_both_*.py")
+BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
 REDIS_PATHS = (
     "realtime/bus/redis.py",
+    "realtime/testing/redis_setup.py",
+    "realtime/bus/publisher.py",
     "realtime/tests/test_redis*.py",
     "chat/tests/test_redis*.py",
 )

@@ -39,8 +39,9 @@ SOCKJS_PATHS = (
     "realtime/testing/sockjs.py",
     "realtime/tests/test_sockjs*.py",
 )
-BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_redis_both_*.py")
-REDIS_PATHS = ("realtime/bus/redis.py", "realtime/tests/test_redis*.py")
+BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
+REDIS_PATHS = ("realtime/bus/redis.py", "realtime/bus/publisher.py", "realtime/testing/redis_setup.py",
+               "realtime/tests/test_redis*.py")
 ALWAYS = (
     ".env",
     ".env.example",
@@ -81,9 +82,7 @@ def expected_presence(answers):
     expectations = {pattern: socketio for pattern in SOCKETIO_PATHS}
     expectations.update({pattern: sockjs for pattern in SOCKJS_PATHS})
     expectations.update({pattern: socketio and sockjs for pattern in BOTH_PATHS})
-    expectations["chat/tests/test_redis_both_*.py"] = (
-        socketio and sockjs and answers["include_chat_example"] and answers["redis"] != "none"
-    )
+    expectations["chat/tests/test_both_*.py"] = socketio and sockjs and answers["include_chat_example"]
     expectations.update({pattern: answers["redis"] != "none" for pattern in REDIS_PATHS})
     expectations["deploy/redis.conf"] = answers["redis"] == "supervised"
     expectations["chat"] = answers["include_chat_example"]

@@ -2,6 +2,7 @@
 
 import threading
 
+from realtime import bus
 from realtime.exceptions import AlreadyAcknowledged
 
 
@@ -54,6 +55,9 @@ class Event:
             if self._acked:
                 raise AlreadyAcknowledged(f"event {self.name!r} was already acknowledged")
             self._acked = True
+        # What the receivers published leaves this process before the client
+        # hears its event was handled (a kill -9 right after loses nothing acked).
+        bus.get_bus().wait_sent()
         self._ack(*params)
         return True
 

@@ -20,18 +20,29 @@ from django.core.handlers.wsgi import WSGIRequest
 from realtime.middleware import apply_forwarded
 
 
+#: The handshake has no body; every socket's request reads this empty stream.
+_NO_BODY = io.BytesIO(b"")
+
+
 def request_from_environ(environ):
-    """An ``HttpRequest`` for a WSGI environ, with session and user attached."""
-    environ = dict(environ)
+    """An ``HttpRequest`` for a WSGI environ, with session and user attached.
+
+    The request lives as long as the socket, so it keeps only the environ's
+    string entries (headers, path, query, addresses, scheme): not the
+    server's objects (``wsgi.input``/``errors``, the websocket, gevent's
+    handler), which would cost every idle connection memory.
+    """
+    environ = {k: v for k, v in environ.items() if type(v) is str}
     environ.setdefault("REQUEST_METHOD", "GET")
     environ.setdefault("PATH_INFO", "/")
     environ.setdefault("SERVER_NAME", "localhost")
     environ.setdefault("SERVER_PORT", "80")
     environ.setdefault("wsgi.url_scheme", "http")
-    environ["wsgi.input"] = io.BytesIO()  # the handshake body is not ours to read
+    environ["wsgi.input"] = _NO_BODY  # the handshake body is not ours to read
     environ["CONTENT_LENGTH"] = "0"
     apply_forwarded(environ)  # X-Forwarded-* believed only from REALTIME_TRUSTED_PROXIES
     request = WSGIRequest(environ)
+    del environ["wsgi.input"]
     attach_session_and_user(request)
     return request
 

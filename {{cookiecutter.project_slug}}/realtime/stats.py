@@ -15,7 +15,7 @@ from collections import Counter
 
 
 class Counters:
-    __slots__ = ("messages_in", "messages_out", "published", "refused", "dropped")
+    __slots__ = ("messages_in", "messages_out", "published", "refused", "dropped", "overloaded")
 
     def __init__(self):
         self.messages_in = 0  # frames received from clients
@@ -23,6 +23,7 @@ class Counters:
         self.published = 0  # envelopes published from this process
         self.refused = 0  # connections refused (origin, receiver)
         self.dropped = 0  # bad input dropped (malformed, oversized, unknown)
+        self.overloaded = 0  # clients cut off because their receivers stalled (backpressure's hard limit)
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__slots__}

@@ -248,6 +248,7 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
     },
+    "filters": {"one_warning_line": {"()": "realtime.logfilters.OneWarningLine"}},
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"},
     },
@@ -255,6 +256,8 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": "WARNING"},
     "loggers": {
         "django": {"level": LOG_LEVEL},
+        # A bad Host header is the client's mistake: one WARNING line, no traceback.
+        "django.security.DisallowedHost": {"filters": ["one_warning_line"]},
         "realtime": {"level": LOG_LEVEL},
         "{{ cookiecutter.project_slug }}": {"level": LOG_LEVEL},
     },

@@ -1,7 +1,7 @@
 """The chat across processes: one Redis bus, one database, several socket servers.
 
-(This file is deleted from projects made without Redis: there, each socket
-process is its own world, and users of different transports do not meet.)
+(This file is deleted from projects made without Redis. Both transports on
+the development setup and on Redis: ``test_both_transports``.)
 """
 
 import uuid

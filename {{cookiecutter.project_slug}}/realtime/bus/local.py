@@ -10,7 +10,10 @@ once, to every other socket there. A socket whose process died refuses the
 datagram and is removed. Delivery is at-most-once, like any pub/sub; for
 more than one machine use a networked bus.
 
-Presence stays per process with this bus.
+Presence (who is in a room, hence the chat's nickname check) is shared by
+the same processes through a small SQLite file in that directory
+(:mod:`realtime.bus.localpresence`), so the development setup lists the
+same members as the networked bus does in production.
 """
 
 import logging
@@ -24,7 +27,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from realtime.bus.base import Bus
+from realtime.bus.localpresence import SharedPresence
 from realtime.envelope import Envelope
+from realtime.presence import describe
 from realtime.exceptions import BadEnvelope
 
 logger = logging.getLogger("realtime.bus")
@@ -50,10 +55,11 @@ class LocalBus(Bus):
         self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER_BYTES)
         self._lock = threading.Lock()
+        self.shared = SharedPresence(self.directory, self.process_id)
 
     @classmethod
     def check_settings(cls):
-        cls()._sender.close()
+        cls().close()
 
     def _peers(self):
         return [p for p in self.directory.glob("*.sock") if str(p) != self.path]
@@ -115,7 +121,22 @@ class LocalBus(Bus):
             return
         self.receive(envelope)
 
+    # -- presence: this process's members from memory, the others' from the shared file --
+    def joined(self, socket, room):
+        self.shared.write(socket.endpoint, room, socket.sid, describe(socket, self.process_id))
+
+    def left(self, socket, room):
+        self.shared.remove(socket.endpoint, room, socket.sid)
+
+    def update_member(self, socket):
+        for room in socket.rooms:
+            self.joined(socket, room)
+
+    def presence(self, room, endpoint="/"):
+        return super().presence(room, endpoint) + self.shared.others(room, endpoint)
+
     def close(self):
+        self.shared.close()
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()

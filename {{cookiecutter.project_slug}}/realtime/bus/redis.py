@@ -17,6 +17,10 @@ Connections: a process holds at most TWO, however many clients it serves
 
 An envelope is JSON-encoded once and published once; each process decodes it
 once and writes it to its own sockets (:func:`realtime.delivery.deliver`).
+In a gevent socket process the PUBLISH leaves the emitting greenlet: a
+publisher sends what queued up in one pipeline, in order
+(:mod:`realtime.bus.publisher`); a client's event is acknowledged only once
+what its receivers published has been sent.
 
 Keys, all under the channel prefix ``P`` (``REALTIME_CHANNEL_PREFIX``), so
 several projects can share one Redis:
@@ -61,6 +65,7 @@ from redis.retry import Retry
 
 from realtime import conf, stats
 from realtime.bus.base import Bus
+from realtime.bus.publisher import Publisher
 from realtime.envelope import Envelope
 from realtime.exceptions import BadEnvelope
 from realtime.presence import describe
@@ -178,6 +183,7 @@ class RedisBus(Bus):
         self._thread = None
         self._task = None
         self._last_reap = 0.0
+        self._publisher = None  # socket processes publish through one (see start)
         #: Set while the subscriber is subscribed (tests and health checks wait on it).
         self.subscribed = threading.Event()
 
@@ -279,8 +285,27 @@ class RedisBus(Bus):
             logger.error("envelope %r not published to other processes: not JSON (%s)", envelope, exc)
             stats.counters.dropped += 1
             return
-        if self._command(lambda c: c.publish(self.channel, data), "PUBLISH") is None:
+        if self._publisher is not None:
+            self._publisher.put(data)  # sent in order by the publisher, off this greenlet
+        elif self._command(lambda c: c.publish(self.channel, data), "PUBLISH") is None:
             self.lost += 1
+
+    def _publish_batch(self, batch):
+        """The publisher's round trip: every queued payload in one pipeline, in order."""
+
+        def send(c):
+            pipe = c.pipeline(transaction=False)
+            for data in batch:
+                pipe.publish(self.channel, data)
+            return pipe.execute()
+
+        if self._command(send, "PUBLISH") is None:
+            self.lost += len(batch)
+
+    def wait_sent(self, timeout=10.0):
+        """Wait until what this process published so far was handed to Redis."""
+        publisher = self._publisher
+        return True if publisher is None else publisher.wait(timeout)
 
     # -- receiving -----------------------------------------------------------------
     def _handle(self, raw):
@@ -322,6 +347,7 @@ class RedisBus(Bus):
             self._io_loop = loop
             loop.add_callback(self._spawn_async)
         elif runtime in ("gevent", "thread"):
+            self._publisher = Publisher(self._publish_batch)
             self._thread = threading.Thread(target=self._run_sync, name="realtime-bus", daemon=True)
             self._thread.start()
         else:
@@ -570,6 +596,9 @@ class RedisBus(Bus):
     # -- shutdown --------------------------------------------------------------------
     def close(self):
         """Stop the subscriber and take this process out of presence and stats now."""
+        if self._publisher is not None:
+            publisher, self._publisher = self._publisher, None
+            publisher.close()  # what was queued is published first
         self._stopping.set()
         self.subscribed.clear()
         if self._thread is not None and self._thread is not threading.current_thread():

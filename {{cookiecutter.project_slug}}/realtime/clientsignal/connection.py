@@ -25,11 +25,13 @@ from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
-#: Signal kwargs a client may not send: Django's own (``sender``, ``signal``) and every
+#: Signal kwargs a client may not send: Django's own (``sender``, ``signal``), every
 #: name a server-side caller passes or a receiver may read as trusted (``request``,
-#: ``user``, ``socket``, ``connection``, ``session``, as the core's signals send them).
-#: A client's ``{"user": "admin"}`` would otherwise reach a receiver that takes ``user``.
-RESERVED = frozenset({"sender", "signal", "request", "user", "socket", "connection", "session", "event"})
+#: ``user``, ``socket``, ``connection``, ``session``, as the core's signals send them;
+#: a client's ``{"user": "admin"}`` would otherwise reach a receiver that takes ``user``),
+#: and "self", which collides with Signal.send_robust's own (a TypeError and a traceback,
+#: found by the fuzz tests).
+RESERVED = frozenset({"sender", "signal", "request", "user", "socket", "connection", "session", "event", "self"})
 
 
 class SignalEncoder(DjangoJSONEncoder):
@@ -135,7 +137,8 @@ class BaseSignalConnection:
         if RESERVED & set(data):
             return self._error(
                 "reserved_key",
-                f"signal {name!r}: {sorted(RESERVED & set(data))} are set by the server, not the client; rename them",
+                f"signal {name!r}: {sorted(RESERVED & set(data))} are set by the server, not the client "
+                "(reserved keys); rename them",
             )
         method = getattr(self, f"event_{name}", None)
         signal = self._listened_signal(name)

@@ -2,7 +2,8 @@
 
 Playwright's own browser download is not needed (and cannot work on machines
 without internet): Debian's ``chromium`` package is used, or the path in
-``CHROMIUM``. A missing browser is an error, never a skip::
+``CHROMIUM``. A missing browser skips the test on your machine and fails it
+in CI (:mod:`realtime.testing.needs`)::
 
     from realtime.testing.browser import chromium
 
@@ -29,9 +30,14 @@ ARGS = [
 ]
 
 
+def find_chromium():
+    """``CHROMIUM``, or the ``chromium`` on PATH, or None."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 def chromium_path():
     """``CHROMIUM``, or the ``chromium`` on PATH; raises if there is none."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = find_chromium()
     if not path:
         raise RuntimeError("no chromium found: install Debian's chromium package or set CHROMIUM=/path/to/it")
     return path
@@ -44,8 +50,16 @@ def launch(playwright):
 
 @contextlib.contextmanager
 def chromium():
-    """Start Playwright and Chromium for the block; both are closed after it."""
+    """Start Playwright and Chromium for the block; both are closed after it.
+
+    In a test without Chromium installed, the test is skipped with the reason
+    (failed in CI): see :mod:`realtime.testing.needs`.
+    """
     from playwright.sync_api import sync_playwright
+
+    from realtime.testing.needs import need_chromium
+
+    need_chromium()
 
     with sync_playwright() as playwright:
         browser = launch(playwright)

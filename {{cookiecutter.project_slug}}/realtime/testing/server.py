@@ -57,6 +57,10 @@ def _project_root():
     return Path(settings.BASE_DIR)
 
 
+#: The command that serves each transport.
+TRANSPORT_COMMANDS = {"socketio": "rungevent", "sockjs": "runsocket"}
+
+
 class LiveServer:
     """Run ``manage.py <command>`` on a free port until the ``with`` block ends.
 
@@ -64,7 +68,8 @@ class LiveServer:
                    address the same way: ``addr_args`` builds its arguments).
     ``env``        extra environment (settings are read from the environment).
     ``settings``   a settings module for the child; by default the project's,
-                   plus ``extra_apps`` (e.g. a test app with receivers).
+                   plus ``extra_apps`` (e.g. a test app with receivers) and the
+                   apps listed in ``REALTIME_TEST_EXTRA_APPS`` (comma-separated).
     ``database``   an SQLite file shared with the test (created and migrated);
                    by default a fresh one in a temporary directory.
 
@@ -74,6 +79,8 @@ class LiveServer:
 
     def __init__(self, command="rungevent", *, args=(), env=None, extra_apps=(), database=None, port=None, timeout=20):
         self.command = command
+        #: "socketio" or "sockjs" (None for another command): what ``client()`` speaks.
+        self.transport = {c: t for t, c in TRANSPORT_COMMANDS.items()}.get(command)
         self.args = list(args)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -85,7 +92,10 @@ class LiveServer:
             {
                 "DJANGO_SETTINGS_MODULE": "realtime.testing.settings",
                 "REALTIME_TEST_BASE_SETTINGS": os.environ.get("DJANGO_SETTINGS_MODULE", ""),
-                "REALTIME_TEST_EXTRA_APPS": ",".join(extra_apps),
+                # Apps a whole test session adds (its conftest sets the variable), then this server's.
+                "REALTIME_TEST_EXTRA_APPS": ",".join(
+                    [a for a in os.environ.get("REALTIME_TEST_EXTRA_APPS", "").split(",") if a] + list(extra_apps)
+                ),
                 "DATABASE_URL": f"sqlite:///{self.database}",
                 "PYTHONUNBUFFERED": "1",
             }
@@ -93,6 +103,26 @@ class LiveServer:
         self.env.update(env or {})
         self._log_path = os.path.join(self._tmp.name, "server.log")
         self.process = None
+
+    @classmethod
+    def for_transport(cls, transport, **kwargs):
+        """The server of ``transport`` (``"socketio"``: rungevent, ``"sockjs"``: runsocket)."""
+        if transport not in TRANSPORT_COMMANDS:
+            raise ValueError(f"transport is one of {sorted(TRANSPORT_COMMANDS)}, not {transport!r}")
+        return cls(TRANSPORT_COMMANDS[transport], **kwargs)
+
+    def client(self, **kwargs):
+        """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``)."""
+        if self.transport == "socketio":
+            from realtime.testing.socketio import SocketIOTestClient
+
+            return SocketIOTestClient(self.url, **kwargs)
+        if self.transport == "sockjs":
+            from realtime import conf
+            from realtime.testing.sockjs import SockJSTestClient
+
+            return SockJSTestClient(self.url + conf.sockjs_prefix(), **kwargs)
+        raise ValueError(f"{self.command} serves no transport this knows a client for")
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self):

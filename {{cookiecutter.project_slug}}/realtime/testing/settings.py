@@ -16,7 +16,10 @@ globals().update({k: v for k, v in vars(_base).items() if k.isupper()})
 
 globals().update(json.loads(os.environ.get("REALTIME_TEST_SETTINGS") or "{}"))
 
-INSTALLED_APPS = [*_base.INSTALLED_APPS] + [a for a in os.environ.get("REALTIME_TEST_EXTRA_APPS", "").split(",") if a]
+# An extra app the project already installs is not added twice.
+INSTALLED_APPS = [*_base.INSTALLED_APPS] + [
+    a for a in os.environ.get("REALTIME_TEST_EXTRA_APPS", "").split(",") if a and a not in _base.INSTALLED_APPS
+]
 
 if "realtime.tests.testapp" in INSTALLED_APPS:
     # The test app's views (realtime.emit from a view, ...) sit in front of the project's URLs.

@@ -1,4 +1,4 @@
-"""``make run`` with both transports: a Socket.IO client and a SockJS client share a room.
+"""``make run`` with both transports: a Socket.IO client and a SockJS client share a room and its presence.
 
 rundev runs two processes (rungevent, runsocket) and joins them with the
 local bus, so this must hold with no broker installed.
@@ -67,6 +67,9 @@ def test_rooms_span_both_transports_under_rundev(tmp_path):
         ):
             assert sio.emit("join", "bridge") == ["bridge"]
             assert sjs.emit("join", "bridge") == ["bridge"]
+            # Presence spans both processes (the local bus's shared file), as with a networked bus.
+            expected = sorted([[sio.emit("whoami")["sid"], "socketio"], [sjs.emit("whoami")["sid"], "sockjs"]])
+            assert sio.emit("presence", "bridge") == sjs.emit("presence", "bridge") == expected
             sio.emit("to_room", "bridge", "from socket.io", ack=False)
             assert sjs.receive("room_message", timeout=5) == "from socket.io"
             sjs.emit("to_room", "bridge", "from sockjs", ack=False)

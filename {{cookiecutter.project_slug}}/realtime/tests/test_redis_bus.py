@@ -4,8 +4,9 @@ Every test uses its own channel prefix, so it can share a redis-server with
 anything else (never FLUSHDB). The shared server is the one on
 127.0.0.1:6379 when it answers (or ``REALTIME_TEST_REDIS_URL``); otherwise a
 private ``redis-server`` is started on a free port. Tests that stop Redis or
-set a password always start their own. Nothing here skips: without a
-``redis-server`` binary the tests fail and say so.
+set a password always start their own. Without a ``redis-server`` binary
+those tests are skipped with the reason on your machine and fail in CI
+(:mod:`realtime.testing.needs`).
 
 Other processes are plain Python children (``CHILD`` below) running the real
 bus with a fake transport that prints each frame it is given as a JSON line,
@@ -16,7 +17,6 @@ import json
 import logging
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +39,7 @@ from realtime.bus.redis import RedisBus, redact, validate_url
 from realtime.registry import connected_sockets
 from realtime.sockets import Socket
 from realtime.testing import free_port
+from realtime.testing.needs import need
 
 #: dispatch.connect() tidies the DB connection (as a view would): give it one.
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,8 @@ class RedisServer:
     """A private redis-server (no persistence) on a free port; restartable on the same port."""
 
     def __init__(self, password=None, tls=False):
-        self.binary = shutil.which("redis-server")
-        if not self.binary:
-            raise RuntimeError("redis-server is not installed: apt-get install redis-server")
+        # Skips the test without one (fails it in CI).
+        self.binary = need("redis-server", "apt-get install redis-server (tests start their own, on a free port)")
         self.port = free_port()
         self.password = password
         self.dir = tempfile.mkdtemp(prefix="realtime-redis-")
@@ -562,6 +562,26 @@ def test_room_emit_reaches_each_member_once_in_every_process(bus, fake, children
     assert frames_for(a, "a-out") == []
 
 
+def test_a_burst_is_published_in_order_in_pipelined_batches_off_the_emitter(bus, fake, children, monkeypatch):
+    """Socket processes queue PUBLISHes for one publisher: in order, batched, acked only once sent."""
+    from realtime.events import Event
+
+    child = children({"c-burst": ["burst"]})
+    batches = []
+    send_batch = bus._publish_batch
+    monkeypatch.setattr(bus._publisher, "_send_batch", lambda batch: (batches.append(len(batch)), send_batch(batch)))
+    count = 2_000
+    for i in range(count):
+        realtime.emit("n", i, room="burst")
+    acked = []
+    Event("e", (), ack=lambda *a: acked.append(bus._publisher.sent)).ack()  # what a receiver's ack does
+    assert acked == [count]  # everything emitted before the ack had been handed to Redis
+    assert sum(batches) == count and len(batches) < count / 10, batches  # pipelined, not one round trip each
+    assert wait_for(lambda: child.drain(0.05) and len(frames_for(child, "c-burst")) >= count, timeout=30)
+    assert frames_for(child, "c-burst") == [("n", [i]) for i in range(count)]
+    assert bus.lost == 0
+
+
 def test_one_write_per_envelope_per_process(bus, fake):
     """Encoded once and handed to the transport once, however many local members."""
     for i in range(50):
@@ -898,6 +918,7 @@ def test_redis_restart_local_delivery_goes_on_and_remote_resumes(own_redis, fake
             for i in range(gap):
                 realtime.emit("during", i, room="r")
             assert [f for f in here.frames if f[0] == "during"] == [("during", [i]) for i in range(gap)]
+            assert b.wait_sent(10)  # a socket process publishes from a queue (realtime.bus.publisher)
             assert b.lost == gap
             assert child.process.poll() is None  # the other process keeps serving
 

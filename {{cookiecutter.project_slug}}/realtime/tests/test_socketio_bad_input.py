@@ -185,26 +185,6 @@ def test_malformed_polling_payload_closes_that_session_with_one_log_line(gevent_
     assert '40{"sid"' in requests.get(f"{base}&sid={other}", timeout=5).text
 
 
-def test_event_flood_is_bounded_and_logged_once_per_overflow(gevent_server, raw):
-    """Events queue per socket behind a slow receiver; past the bound they are dropped."""
-    s = raw()
-    bystander = raw()
-    s.ws.send('42["nap",1]')  # keeps this socket's receivers busy for a second
-    for i in range(300):
-        s.ws.send(f'42{1000 + i}["echo",{i}]')
-    replies = {}
-    while len(replies) < 300:
-        frame = s.until(lambda f: f.startswith("43"))
-        ack_id = int(frame[2 : frame.index("[")])
-        replies[ack_id] = json.loads(frame[frame.index("[") :])
-    overloaded = [i for i, r in replies.items() if r and isinstance(r[0], dict) and r[0].get("error") == "overloaded"]
-    assert overloaded, "some events should have been refused"
-    assert all(replies[1000 + i] == [i] for i in range(200))  # the first ones were queued and answered in order
-    assert bystander.echo("unaffected") == "unaffected"
-    log = wait_for_log(gevent_server, f"dropping events from {s.sid}")
-    assert log.count(f"dropping events from {s.sid}") == 1
-
-
 def test_unknown_events_are_answered_and_logged_once(gevent_server):
     with SocketIOTestClient(gevent_server.url) as c:
         acked, plain = f"nope-{token()}", f"nope-{token()}"

@@ -90,7 +90,7 @@ def test_signal_socket_over_socketio_in_chromium(server):
         assert page.evaluate("sock.transportName()") == "polling"  # the SockJS name mapped
         page.evaluate("sock.send('ping', {ping: 'x'}); sock.send('nobody_listens', {})")
         page.wait_for_function("() => events.some(e => e[0] === 'pong') && events.some(e => e[0] === 'error')")
-        assert page.evaluate("events.filter(e => e[0] === 'error')[0][1].error") == "unknown_signal"
+        assert page.evaluate("events.filter(e => e[0] === 'error')[0][1].code") == "unknown_signal"  # an Error, .code
         server.stop()
         page.wait_for_function("() => !sock.isOpen", timeout=20_000)
         page.evaluate("sock.send('ping', {ping: 'queued'})")
@@ -103,7 +103,7 @@ def test_signal_socket_over_socketio_in_chromium(server):
             "priv.on('error', e => perr.push(e))"
         )
         page.wait_for_function("() => perr.length > 0", timeout=20_000)
-        assert page.evaluate("perr[0].error") == "refused" and not page.evaluate("priv.isOpen")
+        assert page.evaluate("perr[0].code") == "refused" and not page.evaluate("priv.isOpen")
 
 
 @pytest.mark.parametrize("key", ["request", "user", "socket", "connection", "session", "sender", "signal"])

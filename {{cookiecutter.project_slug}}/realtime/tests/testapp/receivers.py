@@ -96,6 +96,12 @@ def leave(sender, request, event, **kwargs):
     return sorted(sender.rooms)
 
 
+@receiver(on["presence"])
+def presence(sender, request, event, **kwargs):
+    """Who is in the room ``event.data``, in every process: ``[[sid, transport], ...]``."""
+    return sorted([m["sid"], m["transport"]] for m in realtime.presence(event.data))
+
+
 @receiver(on["broadcast"])
 def broadcast(sender, request, event, **kwargs):
     sender.broadcast_emit("broadcast", event.data)

@@ -20,6 +20,9 @@ silently undoing a fix.
   200; the protocol says ``6`` (NOOP).
 * During an upgrade the NOOP that ends the pending poll is queued even when
   no poll is pending, and then travels over the new websocket.
+* A client's bad request (unknown transport, version or session, a bad
+  upgrade) is logged at ERROR the first time, then at INFO: each is now one
+  WARNING line (found by ``test_socketio_fuzz``).
 """
 
 import logging
@@ -35,6 +38,7 @@ logger = logging.getLogger("realtime")
 REQUIRED = (
     (engineio.Server, "_trigger_event"),
     (engineio.Server, "_handle_connect"),
+    (engineio.Server, "_log_error_once"),
     (eio_socket.Socket, "_send_ping"),
     (eio_socket.Socket, "schedule_ping"),
     (eio_socket.Socket, "handle_get_request"),
@@ -152,6 +156,12 @@ class EngineIOServer(engineio.Server):
         if event == "connect":
             self._adopt(args[0])
         return super()._trigger_event(event, *args, **kwargs)
+
+    def _log_error_once(self, message, message_key):
+        if message_key.startswith("realtime-"):  # ours: the library changed, a server problem
+            return super()._log_error_once(message, message_key)
+        logger.warning("refused Engine.IO request: %.200s", message)
+        return None
 
     def _adopt(self, sid):
         """Switch a new session to our class and fix its queued OPEN packet."""

@@ -8,7 +8,7 @@ simple-websocket's, which writes an HTTP 500 page into an open websocket
 when a handler raises) closes the connection on such a frame, as the
 protocol says, with one log line; and closes a connection whose frame is
 over ``REALTIME_MAX_MESSAGE_BYTES``. The same checks serve long-polling POST
-bodies (:mod:`.wsgi`).
+bodies (:mod:`.wsgi`). :func:`too_deep` bounds how deeply an event's data nests.
 """
 
 import base64
@@ -88,3 +88,24 @@ class GuardedWebSocket(WebSocketWSGI):
 
     def _peer(self):
         return self.environ.get("REMOTE_ADDR", "?")
+
+
+#: Deepest nesting of lists and objects an event's data may have (the event's list counts).
+#: json decodes about 1,000 levels, but python-socketio's binary check takes two stack frames
+#: per level when an ack or an emit sends the data back: echoing 500 levels raised
+#: RecursionError with a traceback (found by ``test_socketio_fuzz``). No message needs 100.
+MAX_DEPTH = 100
+
+
+def too_deep(value, limit=MAX_DEPTH):
+    """True if ``value`` nests lists/dicts more than ``limit`` levels (no recursion, stops early)."""
+    if not isinstance(value, (list, dict)):
+        return False
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return False

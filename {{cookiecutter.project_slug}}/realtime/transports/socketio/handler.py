@@ -11,9 +11,10 @@ reads frames through :mod:`.frames`, which refuses one over
 from geventwebsocket.handler import WebSocketHandler
 
 from realtime.transports.socketio import frames
+from realtime.transports.socketio.pywsgi_compat import ClientErrorsMixin
 
 
-class RealtimeWebSocketHandler(WebSocketHandler):
+class RealtimeWebSocketHandler(ClientErrorsMixin, WebSocketHandler):
     def upgrade_websocket(self):
         if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             check = getattr(self.application, "refusal", None)

@@ -7,9 +7,12 @@ protocol documents where python-socketio does not:
 
 * events a receiver emits while the client connects (``socket_connected``,
   a client signal's ``on_open``) go out after the CONNECT packet, not before;
-* a malformed packet (or an event without a name) closes the session, with
-  one log line, as the protocol says; a packet for a namespace the client has
-  not joined is dropped (logged), as the Node server ignores it;
+* a malformed packet (or an event without a name, data nested deeper than
+  :data:`.guard.MAX_DEPTH`, a binary packet announcing more than
+  :data:`MAX_ATTACHMENTS` or whose attachments pass the message limit) closes
+  the session, with one log line, as the protocol says; a packet for a
+  namespace the client has not joined is dropped (logged), as the Node
+  server ignores it;
 * a client that opens a session but joins no namespace within
   ``REALTIME_CONNECT_TIMEOUT`` is closed.
 
@@ -31,8 +34,10 @@ from realtime.exceptions import ConnectionRefused
 from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
 from realtime.transports.socketio import engineio_compat
-from realtime.transports.socketio.guard import GuardedWebSocket
+from realtime.transports.socketio.guard import MAX_DEPTH, too_deep
 from realtime.transports.socketio.handshake import HandshakeMixin
+from realtime.transports.socketio import compat, direct, inbox
+from realtime.transports.socketio.direct import DirectWebSocket
 from realtime.transports.socketio.socket import SocketIOSocket
 
 logger = logging.getLogger("realtime")
@@ -50,9 +55,8 @@ def _library_logger(name):
     return log
 
 
-#: Events of one socket waiting for its receivers; more are dropped (logged
-#: once per overflow, answered with an ``overloaded`` error when acked).
-MAX_PENDING_EVENTS = 256
+#: Attachments one binary packet may announce: socket.io-parser's default (maxAttachments).
+MAX_ATTACHMENTS = 10
 
 
 def _origin_ok(origin, environ=None):
@@ -86,8 +90,12 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
         defaults.update(options)
         engineio_compat.check_library()
         super().__init__(**defaults)
-        # Our websocket wrapper drops bad frames before Engine.IO sees them.
-        self.eio._async = dict(self.eio._async, websocket=GuardedWebSocket)
+        # Our websocket wrapper drops bad frames before Engine.IO sees them,
+        # and takes prepared frames straight to the client (see .direct).
+        self.eio._async = dict(self.eio._async, websocket=DirectWebSocket)
+        compat.allow_polling_batches(conf.max_message_bytes())
+        if self.async_mode == "gevent":
+            compat.use_timer_pings()
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
         self._init_handshake(conf.connect_timeout())
@@ -137,7 +145,11 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
     def _handle_eio_message(self, eio_sid, data):
         """Decode a Socket.IO packet; a malformed one closes the session (one log line)."""
         try:
+            self._count_attachment(self._binary_packet.get(eio_sid), data)
             super()._handle_eio_message(eio_sid, data)
+            pending = self._binary_packet.get(eio_sid)
+            if pending is not None and pending.attachment_count > MAX_ATTACHMENTS:
+                raise ValueError(f"{pending.attachment_count} attachments announced, over {MAX_ATTACHMENTS}")
         except Exception as exc:
             stats.counters.dropped += 1
             self._binary_packet.pop(eio_sid, None)
@@ -149,8 +161,17 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             )
             engineio_compat.close_session(self.eio, eio_sid)
 
+    def _count_attachment(self, pending, data):
+        """A binary packet's attachments may not add up past the message limit: python-socketio
+        collects them without end (a packet may announce 9,999,999,999)."""
+        if pending is None:
+            return
+        pending.realtime_bytes = getattr(pending, "realtime_bytes", 0) + len(data)
+        if pending.realtime_bytes > self.eio.max_http_buffer_size:
+            raise ValueError(f"binary attachments over REALTIME_MAX_MESSAGE_BYTES ({self.eio.max_http_buffer_size})")
+
     def _handle_event(self, eio_sid, namespace, id, data):
-        """An EVENT packet: queue it for the endpoint's handler (see :meth:`_drain`)."""
+        """An EVENT packet: queue it for the endpoint's handler (see :mod:`.inbox`)."""
         namespace = namespace or "/"
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         socket = self.sockets.get(sid)
@@ -160,6 +181,8 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             return
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
             raise ValueError("an EVENT must be a list starting with the event name")
+        if too_deep(data):
+            raise ValueError(f"data nested deeper than {MAX_DEPTH} levels")
         ack = None
         if id is not None:
 
@@ -168,35 +191,8 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
                     eio_sid, self.packet_class(sio_packet.ACK, namespace=namespace, id=id, data=list(params))
                 )
 
-        if len(socket.inbox) >= MAX_PENDING_EVENTS:
-            # A client sending faster than its receivers run: drop, do not grow.
-            stats.counters.dropped += 1
-            if not socket.overflowing:
-                socket.overflowing = True
-                logger.warning(
-                    "dropping events from %s: %d already waiting for receivers", socket.sid, MAX_PENDING_EVENTS
-                )
-            if ack is not None:
-                ack({"error": "overloaded", "message": "too many events waiting; slow down"})
-            return
-        socket.inbox.append((data[0], data[1:], ack))
-        if not socket.draining:
-            socket.draining = True
-            self.start_background_task(self._drain, socket)
-
-    def _drain(self, socket):
-        """Run a socket's events in the order it sent them, off the reading greenlet.
-
-        One greenlet per socket with work to do: a slow receiver (a database
-        or network call) delays that socket's next events, never another
-        socket's, nor this socket's pings.
-        """
-        try:
-            while socket.inbox:
-                self._run_event(socket, *socket.inbox.popleft())
-        finally:
-            socket.draining = False
-            socket.overflowing = False
+        # Blocks this client's reader while its receivers are behind (backpressure).
+        inbox.put(self, socket, (data[0], data[1:], ack))
 
     def _run_event(self, socket, name, args, ack):
         handler = endpoints.get(socket.endpoint)
@@ -236,9 +232,7 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
                 for frame in frames:
                     send(socket.eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame.data))
             return
-        for socket in sockets:
-            for frame in frames:
-                send(socket.eio_sid, frame)
+        direct.write(self, sockets, frames)
 
     def write_event_with_ack(self, socket, event, args, callback):
         """An EVENT with an ack id: ``callback(*args)`` runs when the client acks."""

@@ -5,8 +5,6 @@ one socket here, with python-socketio's namespace ``sid`` as its ``sid`` and
 the namespace as its ``endpoint``.
 """
 
-from collections import deque
-
 from realtime.sockets import Socket
 
 
@@ -19,10 +17,13 @@ class SocketIOSocket(Socket):
         self.eio_sid = eio_sid
         #: the ``auth`` payload the client sent with CONNECT (or None).
         self.auth = auth
-        #: events waiting for the server's per-socket greenlet, in arrival order.
-        self.inbox = deque()
+        #: events waiting for its receivers, in arrival order (a deque only
+        #: while some wait), and the reader's wake-up; see :mod:`.inbox`.
+        self.inbox = None
         self.draining = False
-        self.overflowing = False
+        self.resume = None
+        #: the client's websocket writer, once known (see :mod:`.direct`).
+        self.direct = None
 
     def _write_message(self, message):
         # Socket.IO's send() is an event named "message" on the client.

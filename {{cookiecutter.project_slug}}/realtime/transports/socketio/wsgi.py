@@ -84,6 +84,8 @@ class RealtimeWSGIApp:
         if transport not in ("polling", "websocket"):
             return "400 Bad Request", "transport must be polling or websocket"
         sid = query.get("sid", [None])[0]
+        if sid is None and method == "POST":  # engineio would log "Invalid session None" at ERROR
+            return "400 Bad Request", "a POST belongs to a session: add the sid of an open session"
         if sid is None and query.get("EIO") != ["4"]:
             return "400 Bad Request", "unsupported protocol version: EIO=4 (Socket.IO 3+ clients) is required"
         if sid is not None and not engineio_compat.session_open(self.server.eio, sid):

@@ -87,7 +87,7 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
             refusal = self._refusal(start_line, headers)
             if refusal is not None:
                 self.refused = True
-                self._answer(*refusal)
+                self._answer(*refusal, head=start_line.method == "HEAD")
                 # tornado now discards the body until the connection closes (once the answer
                 # is written); a Content-Length over its limit would add a stray "400" instead.
                 self.connection.set_max_body_size(2**63)
@@ -128,8 +128,12 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
             path, query, dict(headers), getattr(context, "remote_ip", ""), getattr(context, "protocol", "http")
         )
 
-    def _answer(self, status, reason, text, extra):
-        """Write the response now; tornado closes the connection after it, body unread."""
+    def _answer(self, status, reason, text, extra, head=False):
+        """Write the response now; tornado closes the connection after it, body unread.
+
+        A HEAD request gets the headers alone: tornado refuses a body there
+        (found by ``test_sockjs_fuzz``: a traceback).
+        """
         body = text.encode()
         headers = httputil.HTTPHeaders(
             {
@@ -140,7 +144,9 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
                 **extra,
             }
         )
-        self.connection.write_headers(httputil.ResponseStartLine("HTTP/1.1", status, reason), headers, body)
+        self.connection.write_headers(
+            httputil.ResponseStartLine("HTTP/1.1", status, reason), headers, None if head else body
+        )
         self.connection.finish()
 
     def data_received(self, chunk):

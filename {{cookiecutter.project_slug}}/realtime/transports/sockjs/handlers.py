@@ -18,6 +18,11 @@ Every handler a router mounts is replaced by a subclass mixing in:
   request to a websocket URL gets 405 with no body; a websocket frame that is
   not JSON closes the connection abruptly with one log line (no traceback);
   the raw websocket's close carries the session's code and reason;
+* messages that are not strings (websocket, ``xhr_send``, ``jsonp_send``):
+  dropped with one log line, where sockjs-tornado passed them on (a plain
+  ``SockJSConnection`` failed on them) or raised on a body not an array;
+* :func:`log_request`: the protocol's 500s for a client's bad request are
+  WARNING lines in tornado's access log, not ERROR;
 * ``legacy``: jsonp, jsonp_send, htmlfile and the iframe page.
 """
 
@@ -25,7 +30,9 @@ import json
 import logging
 
 from sockjs.tornado import static, transports
+from sockjs.tornado.transports import pollingbase
 from sockjs.tornado.websocket import SockJSWebSocketHandler
+from tornado.log import access_log
 from tornado.web import RequestHandler
 
 from realtime import stats
@@ -143,6 +150,13 @@ class SendMixin(KeepContentTypeOn204, HardenedMixin):
     def post(self, session_id):
         if _over_limit(self):
             return
+        try:
+            decoded = json.loads(self.request.body)
+        except (ValueError, RecursionError):
+            return super().post(session_id)  # sockjs-tornado answers 500 "Broken JSON encoding."
+        messages = only_strings(decoded, self.request.remote_ip)
+        if messages is not decoded:
+            self.request.body = json.dumps(messages).encode()
         return super().post(session_id)
 
 
@@ -189,10 +203,16 @@ class WebSocketMixin(WebSocketBaseMixin):
             self.abort_connection()  # the protocol's answer: close abruptly
             return
         try:
-            self.session.on_messages(decoded if isinstance(decoded, list) else (decoded,))
+            self.session.on_messages(only_strings(decoded, self.request.remote_ip))
         except Exception:
             logger.exception("the connection's on_message failed; closing")
             self.abort_connection()
+            return None
+        # Backpressure: while the socket's receivers are behind, tornado reads
+        # no more frames from this client (it awaits what on_message returns).
+        socket = getattr(getattr(self.session, "conn", None), "socket", None)
+        queue = getattr(socket, "queue", None)
+        return queue.room() if queue is not None else None
 
 
 MIXINS = {
@@ -204,6 +224,44 @@ MIXINS = {
     transports.XhrStreamingTransport: StreamingMixin,
     static.IFrameHandler: IFrameMixin,
 }
+
+
+def only_strings(decoded, peer):
+    """The SockJS messages of a decoded frame or body: strings only, as the protocol says.
+
+    sockjs-tornado hands any JSON value to the connection (a plain
+    ``SockJSConnection`` then fails on it with a traceback) and, over
+    ``xhr_send``, raises on a body that is not an array. A lone value counts
+    as one message; what is not a string is dropped, with one log line.
+    Found by ``test_sockjs_fuzz``.
+    """
+    messages = decoded if isinstance(decoded, list) else [decoded]
+    strings = [message for message in messages if isinstance(message, str)]
+    if len(strings) == len(messages):
+        return decoded if isinstance(decoded, list) else strings
+    stats.counters.dropped += 1
+    logger.warning("dropped %d SockJS message(s) from %s: a message is a string", len(messages) - len(strings), peer)
+    return strings
+
+
+def log_request(handler):
+    """tornado's access log, but the SockJS protocol's 500s are WARNING lines, not ERROR.
+
+    The protocol answers a client's bad polling request with 500 ("Broken JSON
+    encoding.", "Payload expected.", no callback): the client's fault, one
+    line. A handler that really fails logs its own traceback as well.
+    """
+    status = handler.get_status()
+    if status < 400:
+        log = access_log.info
+    elif status < 500 or isinstance(handler, pollingbase.PollingTransportBase):
+        log = access_log.warning
+    else:
+        log = access_log.error
+    request = handler.request
+    elapsed = 1000 * request.request_time()
+    log("%d %s %.100s (%s) %.2fms", status, request.method, request.uri, request.remote_ip, elapsed)
+
 
 _cache = {}
 

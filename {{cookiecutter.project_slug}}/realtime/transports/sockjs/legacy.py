@@ -132,8 +132,10 @@ class JsonpSendMixin:
             stats.counters.dropped += 1  # tornado's access log has the one line
             _plain_error(self, 500, "Broken JSON encoding.")
             return
+        from realtime.transports.sockjs.handlers import only_strings  # handlers imports this module
+
         try:
-            session.on_messages(messages)
+            session.on_messages(only_strings(messages, self.request.remote_ip))
         except Exception:
             logger.exception("jsonp_send: the connection's on_message failed; closing the session")
             session.close()

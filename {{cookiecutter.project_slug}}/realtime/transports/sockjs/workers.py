@@ -24,6 +24,11 @@ logger = logging.getLogger("realtime")
 #: Tasks a socket may have waiting; a client flooding faster than its
 #: receivers run is cut off here instead of growing memory without bound.
 MAX_PENDING = 1000
+#: Over a websocket the reader stops reading once this many tasks wait, and
+#: reads again at LOW_WATER (see :meth:`SerialQueue.room`): backpressure, so
+#: a websocket client never reaches MAX_PENDING.
+HIGH_WATER = 256
+LOW_WATER = 64
 
 _pool = None
 _pool_lock = threading.Lock()
@@ -59,13 +64,36 @@ def _run(fn, args):
 class SerialQueue:
     """Run one socket's tasks in a worker thread, one at a time, in order."""
 
-    __slots__ = ("_tasks", "_lock", "_running", "pending_limit")
+    __slots__ = ("_tasks", "_lock", "_running", "pending_limit", "_waiter")
 
     def __init__(self, pending_limit=MAX_PENDING):
         self._tasks = deque()
         self._lock = threading.Lock()
         self._running = False
         self.pending_limit = pending_limit
+        self._waiter = None  # (asyncio future, its loop) while the reader waits for room
+
+    def room(self):
+        """On the IOLoop: None, or a future that resolves once the queue is down to LOW_WATER.
+
+        Tornado's websocket handler awaits what ``on_message`` returns before
+        it reads the next frame, so returning this future stops reading.
+        """
+        import asyncio
+
+        with self._lock:
+            if len(self._tasks) < HIGH_WATER:
+                return None
+            loop = asyncio.get_running_loop()
+            future = loop.create_future()
+            self._waiter = (future, loop)
+            return future
+
+    def _wake_reader(self):
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            future, loop = waiter
+            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
 
     def submit(self, fn, *args, force=False):
         """Queue ``fn(*args)``; False if the queue is full (``force`` ignores the limit)."""
@@ -82,6 +110,8 @@ class SerialQueue:
     def _step(self):
         with self._lock:
             fn, args = self._tasks.popleft()
+            if self._waiter is not None and len(self._tasks) <= LOW_WATER:
+                self._wake_reader()
         _run(fn, args)
         with self._lock:
             if not self._tasks:

@@ -1,0 +1,310 @@
+"""Generated bad input against a live ``runsocket --django`` (property-based, hypothesis).
+
+Each strategy speaks SockJS by hand (raw websocket frames, raw ``xhr_send``
+bodies, raw HTTP) on the core endpoint (``/sockjs``), a client-signal
+endpoint (``/simple``) and a plain sockjs-tornado connection (``/plain``):
+broken JSON, payloads that are not arrays, arrays of non-strings, giant
+strings around ``REALTIME_MAX_MESSAGE_BYTES``, deep nesting, client-signal data
+of the wrong shape, bad JSONP callbacks. Broken JSON on a websocket closes that
+connection (the protocol's rule); the properties are about everyone else,
+checked by :class:`realtime.tests.fuzzing.ServerWatch`. Budget and seed: see
+:mod:`realtime.tests.fuzzing`.
+"""
+
+import json
+import uuid
+from urllib.parse import quote
+
+import pytest
+import requests
+import websocket
+from hypothesis import given
+from hypothesis import strategies as st
+
+from realtime.testing import LiveServer, SockJSTestClient
+from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
+from realtime.tests.fuzzing import (
+    LIMIT,
+    SERVER_ENV,
+    ServerWatch,
+    deep_json,
+    fuzz,
+    garbage,
+    giant_string,
+    http_requests,
+    json_values,
+    random_bytes,
+    send_http,
+)
+
+CLOSED = (websocket.WebSocketException, ConnectionError, OSError)
+SYNC_ID = 987654321
+
+
+@pytest.fixture(scope="module")
+def watch():
+    """A server of its own (its log and memory are the fuzz run's), with three bystanders."""
+    env = {"DJANGO_SETTINGS_MODULE": SIGNAL_SETTINGS, "REALTIME_TEST_HEARTBEAT": "2", **SERVER_ENV}
+    with LiveServer("runsocket", args=["--django"], extra_apps=TEST_APPS, env=env) as server:
+        ws = SockJSTestClient(server.url + "/sockjs")
+        xhr = SockJSTestClient(server.url + "/sockjs", transport="xhr")
+        signals = SockJSTestClient(server.url + "/simple")
+
+        def round_trips():
+            token = uuid.uuid4().hex
+            assert ws.emit("echo", token, timeout=10) == token
+            assert xhr.emit("echo", token, timeout=10) == token
+            ws.emit("broadcast", token, ack=False)
+            assert receive_until(xhr, "broadcast", token) == token
+            signals.signal("ping_me")
+            assert receive_until(signals, "pong", "just you", key="pong")["sid"]
+
+        watch = ServerWatch(server, round_trips, "sockjs")
+        for _ in range(20):  # warm-up: the code paths every case takes, so their caches are in the baseline
+            with SockJSWebSocket(server, "/sockjs") as s:
+                s.send(['["{\\"type\\":\\"event\\",\\"event\\":\\"nope\\"}"]'])
+                s.outcome()
+        watch.settle()
+        yield watch
+        for client in (ws, xhr, signals):
+            client.close()
+
+
+def receive_until(client, event, expected, key=None, timeout=10):
+    """The next ``event`` whose value (or ``value[key]``) is ``expected``; others (fuzz traffic) are skipped."""
+    while True:
+        value = client.receive(event, timeout=timeout)
+        if (value.get(key) if key and isinstance(value, dict) else value) == expected:
+            return value
+
+
+def session_path(prefix):
+    return f"{prefix}/{uuid.uuid4().int % 1000:03d}/{uuid.uuid4().hex[:12]}"
+
+
+#: A message each endpoint answers, and how to recognise the answer in a frame.
+SYNC = {
+    "/sockjs": (json.dumps({"type": "event", "event": "echo", "args": ["sync"], "id": SYNC_ID}), str(SYNC_ID)),
+    "/simple": (json.dumps({"event": "ping_me", "data": {}}), "just you"),
+    "/plain": ("sync", "echo:sync"),
+}
+
+
+class SockJSWebSocket:
+    """One raw SockJS websocket session (``o``/``a``/``h``/``c`` frames) on ``prefix``."""
+
+    def __init__(self, server, prefix):
+        self.prefix = prefix
+        url = server.url.replace("http://", "ws://") + session_path(prefix) + "/websocket"
+        self.ws = websocket.create_connection(url, timeout=5)
+        assert self.ws.recv() == "o"
+
+    def send(self, frames):
+        for frame in frames:
+            if isinstance(frame, bytes):
+                self.ws.send_binary(frame)
+            else:
+                self.ws.send(frame)
+
+    def outcome(self):
+        """``closed``, ``answered`` (the endpoint still serves this session) or ``silent``."""
+        message, answer = SYNC[self.prefix]
+        try:
+            self.ws.send(json.dumps([message]))
+            self.ws.settimeout(3)
+            while True:
+                frame = self.ws.recv()
+                if not frame or frame.startswith("c"):
+                    return "closed"
+                if frame.startswith("a") and answer in frame:
+                    return "answered"
+        except websocket.WebSocketTimeoutException:
+            return "silent"
+        except CLOSED:
+            return "closed"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.ws.close()
+
+
+# -- frames ---------------------------------------------------------------------------------------
+
+core_frames = st.fixed_dictionaries(
+    {"type": st.sampled_from(["event", "ack", "message", "connect", "nope", None]) | json_values},
+    optional={"event": st.sampled_from(["echo", "nope", "", "disconnect", "error"]) | json_values,
+              "args": json_values, "id": json_values, "data": json_values},
+).map(json.dumps)
+signal_frames = st.fixed_dictionaries(
+    {"event": st.sampled_from(["ping", "ping_me", "whoami", "nope", "import", "a b", "message"]) | json_values},
+    optional={"data": json_values | st.dictionaries(st.sampled_from(["a", "signal", "sender", "self", "1x"]),
+                                                     json_values, max_size=3)},
+).map(json.dumps)
+#: Well-framed events and signals whose data nests deeply (each answered or broadcast back).
+deep_frames = st.one_of(
+    deep_json(max_depth=1200).map(lambda d: '{"type":"event","event":"echo","id":1,"args":[' + d + "]}"),
+    deep_json(max_depth=1200).map(lambda d: '{"type":"message","data":' + d + "}"),
+    deep_json(max_depth=1200).map(lambda d: '{"event":"ping_me","data":{"a":' + d + "}}"),
+)
+#: One message (a string inside the SockJS array): our framing with odd content, or anything.
+messages = st.one_of(core_frames, signal_frames, deep_frames, garbage, deep_json(max_depth=1200),
+                     json_values.map(json.dumps))
+#: A whole websocket frame / xhr_send body: usually an array of messages, often not.
+bodies = st.one_of(
+    st.lists(messages, min_size=1, max_size=3).map(json.dumps),
+    st.lists(json_values, max_size=3).map(json.dumps),  # arrays of non-strings
+    json_values.map(json.dumps),  # not an array
+    garbage,  # not JSON
+    deep_json(),
+    giant_string(LIMIT).map(lambda s: f"[{json.dumps(s)}]"),  # a message around the limit
+)
+
+
+@fuzz
+@given(prefix=st.sampled_from(["/sockjs", "/sockjs", "/simple", "/plain"]),
+       frames=st.lists(bodies | random_bytes, min_size=1, max_size=3))
+def websocket_case(watch, run, prefix, frames):
+    with SockJSWebSocket(watch.server, prefix) as s:
+        try:
+            s.send(frames)
+        except CLOSED:
+            pass
+        run.case(s.outcome(), sent=len(frames) + 1, sessions=1)
+
+
+def test_websocket_frames(watch):
+    """Bad SockJS websocket frames: broken JSON, non-arrays, non-strings, giant and deep messages."""
+    run = watch.strategy("websocket frames")
+    websocket_case(watch, run)
+    run.finish()
+
+
+@fuzz
+@given(prefix=st.sampled_from(["/sockjs", "/simple", "/plain"]), body=bodies | random_bytes)
+def xhr_send_case(watch, run, prefix, body):
+    base = watch.server.url + session_path(prefix)
+    assert requests.post(base + "/xhr", timeout=10).text == "o\n"
+    status = requests.post(base + "/xhr_send", data=body if isinstance(body, bytes) else body.encode(), timeout=10)
+    after = requests.post(base + "/xhr_send", data=json.dumps([SYNC[prefix][0]]), timeout=10)
+    run.case(f"{status.status_code}/{'open' if after.status_code == 204 else 'closed'}", sent=3, sessions=1)
+
+
+def test_xhr_send_bodies(watch):
+    """The same bodies over xhr_send; the session is checked with a valid message after each."""
+    run = watch.strategy("xhr_send bodies")
+    xhr_send_case(watch, run)
+    run.finish()
+
+
+# -- JSONP callbacks ------------------------------------------------------------------------------------
+
+callbacks = st.one_of(
+    st.sampled_from(["cb", "a.b_1", "", "alert(1)//", "</script><script>alert(1)</script>", "x" * 300, "a;b", "a\nb"]),
+    st.text(max_size=40),
+)
+SAFE_CALLBACK = __import__("re").compile(r"[A-Za-z0-9_.$]+\Z")
+
+
+@fuzz
+@given(transport=st.sampled_from(["jsonp", "htmlfile", "jsonp_send"]), callback=callbacks, payload=bodies)
+def jsonp_case(watch, run, transport, callback, payload):
+    base = watch.server.url + session_path("/sockjs")
+    if transport == "jsonp_send":
+        requests.post(base + "/xhr", timeout=10)  # a session to send to (where jsonp_send is served)
+        data = ("d=" + quote(payload)).encode()
+        response = requests.post(f"{base}/jsonp_send", data=data, timeout=10,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        run.case(f"jsonp_send {response.status_code}", sent=3, sessions=1)
+        return
+    with requests.get(f"{base}/{transport}", params={"c": callback}, stream=True, timeout=10) as response:
+        first = next(response.iter_content(4096), b"").decode("utf-8", "replace")
+    if callback and response.status_code == 200 and callback in first:
+        assert SAFE_CALLBACK.match(callback), f"{transport} echoed callback {callback!r} into {first[:300]!r}"
+    run.case(f"{transport} {response.status_code}", sent=2)  # Django and tornado log a 404 each
+
+
+def test_jsonp_callbacks(watch):
+    """Callbacks of every shape on jsonp and htmlfile, and odd jsonp_send forms: a callback is
+    echoed into a script only if it is a plain identifier path (where these transports are served)."""
+    run = watch.strategy("JSONP callbacks")
+    jsonp_case(watch, run)
+    run.finish()
+
+
+# -- HTTP -------------------------------------------------------------------------------------------------
+
+PATHS = [
+    "/",
+    "/healthz",
+    "/sockjs",
+    "/sockjs/info",
+    "/sockjs/iframe.html",
+    "/sockjs/000/fuzzsession/xhr",
+    "/sockjs/000/fuzzsession/xhr_send",
+    "/sockjs/000/fuzzsession/xhr_streaming",
+    "/sockjs/000/fuzzsession/eventsource",
+    "/sockjs/000/fuzzsession/websocket",
+    "/sockjs/websocket",
+    "/simple/info",
+    "/plain/000/fuzzsession/xhr_send",
+    "/static/realtime/realtime.js",
+    "*",
+]
+
+
+@fuzz
+@given(request=http_requests(PATHS))
+def http_case(watch, run, request):
+    raw, announced_more = request
+    run.case(send_http(watch.server.port, raw, wait=0.5 if announced_more else 3), sent=2)
+
+
+def test_http_requests(watch):
+    """Bad methods, headers and bodies (a large Content-Length announced, little sent) on every path kind."""
+    run = watch.strategy("HTTP requests")
+    http_case(watch, run)
+    run.finish()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "xhr_send"])
+@pytest.mark.parametrize("prefix", ["/sockjs", "/plain"])
+def test_non_string_messages_are_dropped_with_one_line(watch, transport, prefix):
+    """Found by the fuzzer: a body that is not an array raised in sockjs-tornado's xhr_send (a
+    traceback), and a number reached a plain SockJSConnection, which failed on it (a traceback)."""
+    before = watch.server.log().count("a message is a string")
+    if transport == "websocket":
+        with SockJSWebSocket(watch.server, prefix) as s:
+            s.send(["5", '[1, {"a": 2}]'])
+            assert s.outcome() == "answered"
+    else:
+        base = watch.server.url + session_path(prefix)
+        assert requests.post(base + "/xhr", timeout=10).text == "o\n"
+        assert requests.post(base + "/xhr_send", data=b"5", timeout=10).status_code == 204
+        assert requests.post(base + "/xhr_send", data=json.dumps([SYNC[prefix][0]]), timeout=10).status_code == 204
+    watch.check(budget=5)
+    assert watch.server.log().count("a message is a string") == before + (2 if transport == "websocket" else 1)
+
+
+def test_broken_json_over_xhr_send_is_a_warning(watch):
+    """The protocol's 500 "Broken JSON encoding." is the client's fault: a WARNING line, not ERROR."""
+    base = watch.server.url + session_path("/sockjs")
+    assert requests.post(base + "/xhr", timeout=10).text == "o\n"
+    response = requests.post(base + "/xhr_send", data=b"[broken", timeout=10)
+    assert (response.status_code, response.text) == (500, "Broken JSON encoding.")
+    watch.check(budget=3)
+    assert "WARNING tornado.access" in watch.server.log().splitlines()[-1] or any(
+        "500 POST" in line and "WARNING" in line for line in watch.server.log().splitlines()[-5:]
+    )
+
+
+def test_head_requests_are_answered_without_a_body(watch):
+    """Found by the fuzzer: HEAD to a Django page (tornado's WSGIContainer) and an over-size HEAD
+    to a SockJS URL (the gate's 413) both wrote a body tornado refused: a traceback each."""
+    for raw in (
+        b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"HEAD /sockjs/000/abc/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
+    ):
+        assert send_http(watch.server.port, raw) in ("200", "413"), raw
+    watch.check(budget=4)
