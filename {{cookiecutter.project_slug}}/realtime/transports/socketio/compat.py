@@ -111,8 +111,9 @@ def _schedule_ping_on_a_timer(self):
 
     Engine.IO parks one greenlet per connection in ``sleep(ping_interval)``
     (about 8 KB each, for every idle connection); a gevent timer does the
-    same wait for a few hundred bytes. As in Engine.IO, the timeout itself
-    is checked by the server's service task and on every send.
+    same wait for a few hundred bytes. A second timer closes the session at
+    its pong deadline, as :meth:`.engineio_compat.EngineIOSocket._send_ping`
+    does for the other drivers (Engine.IO itself waits for its next sweep).
     """
     if not self.last_ping:
         return
@@ -127,8 +128,25 @@ def _ping_due(eio_socket, timer):  # runs in the gevent hub: must not block
     timer.close()
     if eio_socket.closing or eio_socket.closed:
         return
+    import gevent
+
+    seq = eio_socket._ping_seq = getattr(eio_socket, "_ping_seq", 0) + 1
     eio_socket.last_ping = time.time()
     eio_socket.queue.put(eio_packet.Packet(eio_packet.PING))
+    deadline = gevent.get_hub().loop.timer(eio_socket.server.ping_timeout)
+    deadline.start(_pong_overdue, eio_socket, deadline, seq)
+
+
+def _pong_overdue(eio_socket, timer, seq):  # in the hub too: the close runs in a greenlet
+    timer.close()
+    # A pong sets last_ping to None (schedule_ping) and starts the next cycle.
+    if seq != eio_socket._ping_seq or eio_socket.last_ping is None or eio_socket.closing or eio_socket.closed:
+        return
+    import gevent
+
+    eio_socket.server.logger.info("%s: no pong within pingTimeout, closing", eio_socket.sid)
+    eio_socket.last_ping = None  # else send() sees the timeout and skips the CLOSE packet
+    gevent.spawn(eio_socket.close, wait=False, abort=False, reason=eio_socket.server.reason.PING_TIMEOUT)
 
 
 def use_timer_pings():
