@@ -7,6 +7,15 @@
                                 send in a sliding window ((5, 5)).
 ``CHAT_MAX_MISSED``             most missed messages replayed on a rejoin
                                 (500); older ones are reported as skipped.
+``CHAT_RESERVED_NICKNAMES``     names no anonymous visitor may take, nor a
+                                look-alike ("admin", "administrator",
+                                "announcement", "system", "moderator");
+                                registered usernames are reserved too.
+``CHAT_USERNAME_CACHE_SECONDS`` how long a process keeps the skeletons of
+                                registered usernames (30).
+``CHAT_PRESENCE_INTERVAL``      seconds over which a room's presence changes
+                                are folded into one update (1.0; 0: each
+                                change at once): chat/presence_updates.py.
 ==============================  ==============================================
 """
 
@@ -28,3 +37,19 @@ def rate_limit():
 
 def max_missed():
     return int(getattr(settings, "CHAT_MAX_MISSED", 500))
+
+
+#: Names no anonymous visitor may take (compared by skeleton: chat/nicknames.py).
+DEFAULT_RESERVED_NICKNAMES = ("admin", "administrator", "announcement", "system", "moderator")
+
+
+def reserved_nicknames():
+    return tuple(getattr(settings, "CHAT_RESERVED_NICKNAMES", DEFAULT_RESERVED_NICKNAMES))
+
+
+def username_cache_seconds():
+    return float(getattr(settings, "CHAT_USERNAME_CACHE_SECONDS", 30))
+
+
+def presence_interval():
+    return float(getattr(settings, "CHAT_PRESENCE_INTERVAL", 1.0))

@@ -1,5 +1,7 @@
 from django import forms
+from django.core import validators
 
+from chat import conf, services
 from chat.models import Room
 
 
@@ -24,4 +26,20 @@ class RoomForm(forms.ModelForm):
 
 
 class AnnounceForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    """An announcement: the limit is the chat's one (``CHAT_MAX_MESSAGE_LENGTH``), checked
+    here with a form error, not first by ``services.post_message`` (which answered 500)."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = conf.max_message_length()
+        self.fields["text"].max_length = limit
+        self.fields["text"].validators.append(validators.MaxLengthValidator(limit))
+        self.fields["text"].widget.attrs["maxlength"] = str(limit)
+
+    def clean_text(self):
+        try:
+            return services.clean_text(self.cleaned_data["text"])
+        except services.ChatError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None

@@ -69,4 +69,6 @@ class Message(models.Model):
             "nickname": self.nickname,
             "text": self.text,
             "at": self.created_at.isoformat(),
+            # Sent by a logged-in user (the page shows a badge): a look-alike nickname is not.
+            "verified": self.kind == self.USER and self.user_id is not None,
         }

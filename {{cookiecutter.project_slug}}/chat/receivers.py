@@ -22,8 +22,7 @@ import logging
 
 from django.dispatch import receiver
 
-import realtime
-from chat import services
+from chat import presence_updates, services
 from chat.models import Room
 from chat.services import ChatError
 from realtime.signals import socket_client_event_by_type as on
@@ -86,9 +85,4 @@ def left(sender, request, room, **kwargs):
     """Leaving, or disconnecting while in a room: tell the others."""
     if not room.startswith("chat:") or getattr(sender, "nickname", None) is None:
         return  # not a chat room, or a reader leaving: the members did not change
-    chat_room = Room(name=room[len("chat:") :])
-    realtime.emit(
-        "chat:presence",
-        {"event": "left", "nickname": getattr(sender, "nickname", None), "members": services.members(chat_room)},
-        room=room,
-    )
+    presence_updates.changed(Room(name=room[len("chat:") :]), "left", sender.nickname)

@@ -14,7 +14,7 @@ from collections import deque
 from django.db.models import Q
 
 import realtime
-from chat import conf
+from chat import conf, nicknames, presence_updates
 from realtime.bus import get_bus
 from chat.models import Message, Room
 
@@ -201,16 +201,28 @@ def enter(socket, room_name, nickname=None, after=None, have=None, previous=None
     user = socket.user
     logged_in = bool(user is not None and user.is_authenticated)
     nickname = clean_nickname(user.get_username()[:24] if logged_in else nickname)
+    if not logged_in:
+        why = nicknames.refusal(nickname)
+        if why is not None:
+            owner = "a registered user" if why == "registered" else "the site"
+            raise ChatError(
+                "nickname_taken",
+                f"{nickname!r} (or a name that looks like it) belongs to {owner}: pick another nickname, or log in.",
+                reason=why,
+            )
     after, have = clean_after(after), clean_have(have)
     if previous is not None and (not isinstance(previous, str) or not 0 < len(previous) <= 100):
         raise ChatError("bad_previous", "'previous' is the id of your last connection.")
     with _enter_lock:
+        wanted = nicknames.skeleton(nickname)
         for member in realtime.presence(room.channel):
             if member["sid"] in (socket.sid, previous):
                 continue
             same_user = logged_in and member.get("user_id") == user.pk
-            taken = (member.get("nickname") or "").lower() == nickname.lower()
-            if taken and not same_user:
+            # A logged-in user is never kept out of their own name by an anonymous holder.
+            yields = logged_in and member.get("user_id") is None
+            taken = nicknames.skeleton(member.get("nickname") or "") == wanted
+            if taken and not same_user and not yields:
                 raise ChatError(
                     "nickname_taken", f"Someone called {nickname!r} is already here; pick another nickname."
                 )
@@ -222,7 +234,7 @@ def enter(socket, room_name, nickname=None, after=None, have=None, previous=None
             get_bus().update_member(socket)  # presence learns the nickname
     messages, skipped = history(room, after, have)
     present = members(room)
-    realtime.emit("chat:presence", {"event": "joined", "nickname": nickname, "members": present}, room=room.channel)
+    presence_updates.changed(room, "joined", nickname)
     return {
         "ok": True,
         "room": room.name,

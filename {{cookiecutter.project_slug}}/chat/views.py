@@ -3,10 +3,11 @@ these only render the room list and the room page."""
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from chat import conf
+from chat import conf, limits
 from chat.forms import RoomForm
 from chat.models import Room
 
@@ -16,14 +17,20 @@ def transports():
 
 
 def rooms(request):
-    """List rooms; POST creates one (validated name) and goes there."""
+    """List rooms, a page at a time; POST creates one (validated name, limited per hour) and goes there."""
     form = RoomForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        room = form.save(commit=False)
-        room.created_by = request.user if request.user.is_authenticated else None
-        room.save()
-        return redirect(room)
-    return render(request, "chat/rooms.html", {"rooms": Room.objects.all(), "form": form})
+        refusal = limits.creation_refusal(request)
+        if refusal:
+            form.add_error(None, refusal)
+        else:
+            room = form.save(commit=False)
+            room.created_by = request.user if request.user.is_authenticated else None
+            room.save()
+            limits.count_creation(request)
+            return redirect(room)
+    page = Paginator(Room.objects.order_by("name"), limits.rooms_per_page()).get_page(request.GET.get("page"))
+    return render(request, "chat/rooms.html", {"rooms": page, "page": page, "form": form})
 
 
 def room(request, name):

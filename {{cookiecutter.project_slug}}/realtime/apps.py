@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -15,6 +15,11 @@ class RealtimeConfig(AppConfig):
         # every process. A bad setting is reported by the check and at start.
         from realtime import clientsignal
 
+        if apps.is_installed("django.contrib.auth"):
+            # Logout, deactivation, password change: close the user's sockets everywhere.
+            from realtime import revocation
+
+            revocation.connect()
         try:
             clientsignal.setup()
         except ImproperlyConfigured:

@@ -20,8 +20,8 @@ message.
                                    transports off (all are served by
                                    default); keys in
                                    ``transports.sockjs.router``.
-``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect; default:
-                                   hosts in ``ALLOWED_HOSTS`` (any scheme or
+``REALTIME_ALLOWED_ORIGINS``       origins allowed to connect, exactly; default:
+                                   the request's own origin (scheme, host,
                                    port) and ``CSRF_TRUSTED_ORIGINS``.
 ``REALTIME_MAX_MESSAGE_BYTES``     largest frame a client may send (65536).
 ``REALTIME_PING_INTERVAL``         seconds between Socket.IO pings (25); a
@@ -35,6 +35,10 @@ message.
                                    0 never closes it).
 ``REALTIME_PRESENCE_TTL``          seconds before a dead process's members
                                    leave presence (15).
+``REALTIME_EVENT_RATE``            client events per second one connection
+                                   may send, sustained (50; 0: no limit).
+``REALTIME_EVENT_BURST``           ... and back to back (300); past them an
+                                   event is answered ``rate_limited``.
 =================================  ===========================================
 """
 
@@ -54,6 +58,8 @@ DEFAULTS = {
     "REALTIME_CONNECT_TIMEOUT": 45,
     "REALTIME_PRESENCE_TTL": 15,
     "REALTIME_BUS_BACKEND": None,
+    "REALTIME_EVENT_RATE": 50,
+    "REALTIME_EVENT_BURST": 300,
 }
 
 
@@ -84,6 +90,13 @@ def ping_timeout():
 
 def connect_timeout():
     return _number("REALTIME_CONNECT_TIMEOUT", 0, "set it in seconds, e.g. 45 (0 to never close).")
+
+
+def event_rate():
+    """``(per second, burst)`` of client events one connection may send; a rate of 0 turns it off."""
+    rate = _number("REALTIME_EVENT_RATE", 0, "set events per second per connection, e.g. 50 (0: no limit).")
+    burst = _number("REALTIME_EVENT_BURST", 1, "set how many events a connection may send back to back, e.g. 300.")
+    return float(rate), float(burst)
 
 
 def presence_ttl():
@@ -132,6 +145,7 @@ def check_all():
     ping_timeout()
     connect_timeout()
     presence_ttl()
+    event_rate()
     socketio_path()
     sockjs_prefix()
     channel_prefix()

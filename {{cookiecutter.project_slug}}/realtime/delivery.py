@@ -8,7 +8,7 @@ the frame it encoded once for all of them.
 
 import logging
 
-from realtime import stats
+from realtime import control, stats
 from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime.delivery")
@@ -46,6 +46,8 @@ def adapters():
 
 def deliver(envelope):
     """Write ``envelope`` to the local sockets it addresses; returns how many."""
+    if envelope.kind == "control":  # not for clients: this process acts on its sockets
+        return control.handle(envelope)
     sockets = connected_sockets.select(envelope.endpoint, room=envelope.room, to=envelope.to, skip=envelope.skip)
     if not sockets:
         return 0

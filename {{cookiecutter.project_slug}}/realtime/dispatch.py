@@ -17,7 +17,7 @@ import threading
 
 from django.db import close_old_connections
 
-from realtime import signals, stats
+from realtime import ratelimit, signals, stats
 from realtime.events import Event
 from realtime.exceptions import ConnectionRefused
 from realtime.registry import connected_sockets
@@ -114,6 +114,10 @@ def event(socket, name, args, ack=None):
     event = Event(name, args, ack=ack)
     if not isinstance(name, str) or not name or len(name) > 200 or name in RESERVED_EVENTS:
         _reject(socket, event, "bad_event", f"{str(name)[:50]!r} is not an event name a client may emit")
+        return
+    limited = ratelimit.refusal(socket)
+    if limited is not None:  # logged once per streak by ratelimit
+        event.ack(limited) if event.acknowledgeable() else socket.emit("error", limited)
         return
     typed = signals.socket_client_event_by_type.has_listeners(name)
     if not typed and not signals.socket_client_event.has_listeners():

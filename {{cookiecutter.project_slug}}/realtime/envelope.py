@@ -2,7 +2,7 @@
 
 Wire shape (version 1)::
 
-    {"v": 1, "kind": "event" | "message",
+    {"v": 1, "kind": "event" | "message" | "control",  # control: see realtime.control
      "endpoint": "/",          # "/" or a client-signal URL such as "/simple"
      "room": "lobby" | null,   # a room, or null for everyone on the endpoint
      "to": "<sid>" | null,     # one socket (wins over room)
@@ -19,7 +19,7 @@ import json
 from realtime.exceptions import BadEnvelope
 
 VERSION = 1
-KINDS = ("event", "message")
+KINDS = ("event", "message", "control")
 MAX_NAME = 200
 
 
@@ -86,8 +86,8 @@ class Envelope:
             value = data.get(key)
             if value is not None and not isinstance(value, str):
                 raise BadEnvelope(f"{key} is not a string")
-        if data["kind"] == "event" and not data.get("event"):
-            raise BadEnvelope("an event envelope needs an event name")
+        if data["kind"] in ("event", "control") and not data.get("event"):
+            raise BadEnvelope(f"an {data['kind']} envelope needs an event name")
         env = cls(
             data["kind"],
             args,

@@ -118,5 +118,11 @@ class Socket:
     def user(self):
         return getattr(self.request, "user", None)
 
+    @property
+    def user_id(self):
+        """The pk of the logged-in user, or None (anonymous, or not resolved yet)."""
+        user = self.user
+        return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.sid} {self.transport} {self.endpoint}>"

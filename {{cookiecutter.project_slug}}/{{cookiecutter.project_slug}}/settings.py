@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "realtime.middleware.HealthCheckMiddleware",
     "realtime.middleware.ForwardedMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page: this site's scripts and styles only (realtime/csp.py).
+    "realtime.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,7 +224,7 @@ if REDIS_URL:
 {%- endif %}
 
 # Where browsers connect, when not to this site's own origin (rundev serves
-# SockJS on a second port), and who may connect (default: ALLOWED_HOSTS).
+# SockJS on a second port), and who may connect (default: the same origin, exactly).
 if os.environ.get("REALTIME_SOCKJS_URL"):
     REALTIME_SOCKJS_URL = os.environ["REALTIME_SOCKJS_URL"]
 if os.environ.get("REALTIME_SOCKETIO_URL"):

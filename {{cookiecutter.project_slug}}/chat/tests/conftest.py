@@ -8,3 +8,12 @@ def browser():
 
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(autouse=True)
+def fresh_room_quota():
+    """Room creation is counted per client address in the cache: each test starts uncounted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -14,7 +14,7 @@ import pytest
 from chat.tests.browser import TIMEOUT, create_rooms, members, open_room, screenshot, serve, wait_members
 from chat.tests.test_chat_live import join
 from realtime import conf
-from realtime.testing import SocketIOTestClient, SockJSTestClient, setups
+from realtime.testing import SocketIOTestClient, SockJSTestClient, free_ports, setups
 
 
 @pytest.fixture(params=setups.names())
@@ -29,9 +29,12 @@ def servers(setup, tmp_path):
     """``(socketio, sockjs)`` on one database; the Socket.IO one's pages reach SockJS with ``?transport=sockjs``."""
     database = str(tmp_path / "db.sqlite3")
     env = setup[1]
-    with serve("sockjs", env=env, database=database) as sockjs:
+    web_port, sockjs_port = free_ports(2)
+    # The pages' origin is another origin than SockJS's (another port): allowed by name.
+    env = {**env, "REALTIME_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port},http://127.0.0.1:{sockjs_port}"}
+    with serve("sockjs", env=env, database=database, port=sockjs_port) as sockjs:
         env = {**env, "REALTIME_SOCKJS_URL": sockjs.url + conf.sockjs_prefix()}
-        with serve("socketio", env=env, database=database) as socketio:
+        with serve("socketio", env=env, database=database, port=web_port) as socketio:
             yield socketio, sockjs
 
 

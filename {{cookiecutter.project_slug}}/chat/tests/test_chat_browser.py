@@ -148,7 +148,7 @@ def test_a_message_refused_by_the_rate_limit_stays_in_the_input_box(browser, tra
         say(ann, "one too many")
         ann.wait_for_selector("#error:not([hidden])")
         assert "Slow down" in ann.text_content("#error")
-        ann.wait_for_function("document.getElementById('text').value === 'one too many'")
+        ann.wait_for_function("() => document.getElementById('text').value === 'one too many'")
         wait_text(ann, "quick 4")
         assert "one too many" not in texts(ann)
         screenshot(ann, f"chat-rate-limited-{transport}")

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def adapter():
+def adapter(settings):
+    settings.CHAT_PRESENCE_INTERVAL = 0  # each presence change at once (folding: test_chat_limits.py)
     with memory_transport() as a:
         yield a
 
@@ -268,3 +269,23 @@ def test_announce_command_and_admin_action_reach_the_room(room, admin_client):
     assert response.status_code == 302
     assert alice.got("chat:message")[-1]["text"] == "from admin"
     assert Message.objects.filter(kind="system").count() == 2
+
+
+@pytest.mark.parametrize("limit", [500, 40])
+def test_an_announcement_over_the_limit_is_a_form_error_not_a_500(room, admin_client, limit):
+    """Issue 16, point 13: the form allowed 2,000 characters, the chat 500: the admin answered 500."""
+    url = "/admin/chat/room/"
+    with override_settings(CHAT_MAX_MESSAGE_LENGTH=limit):
+        too_long = {"action": "announce", "_selected_action": [room.pk], "text": "x" * (limit + 1)}
+        response = admin_client.post(url, too_long)
+        assert response.status_code == 200
+        assert f"at most {limit} characters".encode() in response.content  # the form's own error
+        assert f'maxlength="{limit}"'.encode() in response.content  # and the browser knows the limit
+        assert not Message.objects.filter(kind="system").exists()
+        blank = {"action": "announce", "_selected_action": [room.pk], "text": "   "}
+        assert b"This field is required." in admin_client.post(url, blank).content
+        just_fits = {"action": "announce", "_selected_action": [room.pk], "text": "y" * limit}
+        assert admin_client.post(url, just_fits).status_code == 302
+        assert Message.objects.get(kind="system").text == "y" * limit
+        with pytest.raises(CommandError, match=f"limited to {limit} characters"):
+            call_command("chat_announce", "lobby", "z" * (limit + 1))

@@ -70,3 +70,32 @@ def test_room_names_are_escaped_in_pages(client):
     Room.objects.create(name="lobby")
     response = client.get("/chat/lobby/")
     assert b"<script>alert" not in response.content
+
+
+@override_settings(CHAT_ANONYMOUS_ROOMS_PER_HOUR=3, CHAT_USER_ROOMS_PER_HOUR=4)
+def test_room_creation_is_limited_per_hour(client):
+    """Issue 16, point 7: 50 rooms created in half a second."""
+    for i in range(3):
+        assert client.post("/chat/", {"name": f"flood-{i}"}).status_code == 302
+    refused = client.post("/chat/", {"name": "flood-3"})
+    assert refused.status_code == 200 and b"Visitors may create 3 rooms an hour" in refused.content
+    assert not Room.objects.filter(name="flood-3").exists()
+    assert client.post("/chat/", {"name": "flood-4"}, REMOTE_ADDR="10.0.0.2").status_code == 302  # per address
+    client.force_login(User.objects.create_user("maker"))
+    for i in range(4):
+        assert client.post("/chat/", {"name": f"mine-{i}"}).status_code == 302
+    assert b"You have created 4 rooms this hour" in client.post("/chat/", {"name": "mine-4"}).content
+    assert client.post("/chat/", {"name": "mine-1"}).status_code == 200  # a refused name counts nothing
+
+
+@override_settings(CHAT_ROOMS_PER_PAGE=20)
+def test_the_room_list_is_paginated(client):
+    Room.objects.bulk_create(Room(name=f"r{i:03d}") for i in range(45))
+    total = Room.objects.count()  # with the migration's "general"
+    pages = -(-total // 20)
+    first = client.get("/chat/").content.decode()
+    assert first.count('<a href="/chat/') == 20 and 'rel="next"' in first and f"page 1 of {pages}" in first
+    last = client.get(f"/chat/?page={pages}").content.decode()
+    assert last.count('<a href="/chat/') == total - 20 * (pages - 1) and 'rel="prev"' in last
+    assert client.get("/chat/?page=999").status_code == 200  # out of range: the last page
+    assert client.get("/chat/?page=x").status_code == 200  # garbage: the first

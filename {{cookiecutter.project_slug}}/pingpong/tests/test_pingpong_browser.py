@@ -44,12 +44,12 @@ def test_pong_to_the_pinger_alone_broadcast_to_all_round_trip_shown(browser, tra
         bob, bob_errors, bob_dialogs = open_page(browser, server, transport)
 
         ann.click("#ping")
-        ann.wait_for_function("document.getElementById('pongs').textContent === '1'")
+        ann.wait_for_function("() => document.getElementById('pongs').textContent === '1'")
         assert re.fullmatch(r"\d+\.\d ms", ann.text_content("#rtt")), ann.text_content("#rtt")
         assert ann.locator("#log .pong").count() == 1
 
         ann.click("#ping-ten")
-        ann.wait_for_function("document.getElementById('pongs').textContent === '11'")
+        ann.wait_for_function("() => document.getElementById('pongs').textContent === '11'")
 
         ann.fill("#name", "<b>ann</b>")
         ann.click("#everyone button")

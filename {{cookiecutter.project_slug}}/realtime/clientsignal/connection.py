@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.dispatch import Signal
 
-from realtime import bus, stats
+from realtime import bus, ratelimit, stats
 from realtime.clientsignal import settings as cs_settings
 from realtime.envelope import Envelope
 from realtime.exceptions import ConnectionRefused
@@ -25,9 +25,13 @@ from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
-#: Signal kwargs a client may not send (they are Django's own arguments; "self" collides with
-#: Signal.send_robust's own: a TypeError and a traceback, found by the fuzz tests).
-RESERVED = frozenset({"sender", "signal", "self"})
+#: Signal kwargs a client may not send: Django's own (``sender``, ``signal``), every
+#: name a server-side caller passes or a receiver may read as trusted (``request``,
+#: ``user``, ``socket``, ``connection``, ``session``, as the core's signals send them;
+#: a client's ``{"user": "admin"}`` would otherwise reach a receiver that takes ``user``),
+#: and "self", which collides with Signal.send_robust's own (a TypeError and a traceback,
+#: found by the fuzz tests).
+RESERVED = frozenset({"sender", "signal", "request", "user", "socket", "connection", "session", "event", "self"})
 
 
 class SignalEncoder(DjangoJSONEncoder):
@@ -131,7 +135,11 @@ class BaseSignalConnection:
         if not isinstance(data, dict) or not all(isinstance(k, str) and k.isidentifier() for k in data):
             return self._error("bad_data", f"signal {name!r}: data must be an object with identifier keys")
         if RESERVED & set(data):
-            return self._error("bad_data", f"signal {name!r}: {sorted(RESERVED & set(data))} are reserved keys")
+            return self._error(
+                "reserved_key",
+                f"signal {name!r}: {sorted(RESERVED & set(data))} are set by the server, not the client "
+                "(reserved keys); rename them",
+            )
         method = getattr(self, f"event_{name}", None)
         signal = self._listened_signal(name)
         if method is None and signal is None:
@@ -159,12 +167,15 @@ class BaseSignalConnection:
                     )
                     failed = True
         if failed:
-            self._error("server_error", f"the server failed to handle signal {name!r}")
+            return self._error("server_error", f"the server failed to handle signal {name!r}")
         return None
 
     def _error(self, code, text):
+        """One log line and an ``error`` signal; returned, so an acked signal gets it in its ack too."""
         logger.warning("signal from %s on %s: %s", self.socket.sid, self.url, text)
-        self.socket.emit("error", {"error": code, "message": text})
+        error = {"error": code, "message": text}
+        self.socket.emit("error", error)
+        return error
 
     def _cleanup(self):
         for signal, receiver in self._receivers:
@@ -314,13 +325,20 @@ class SignalEndpoint:
         connection = getattr(socket, "signal_connection", None)
         if connection is None or not socket.connected:
             return
+        limited = ratelimit.refusal(socket)  # one log line per streak
+        if limited is not None:
+            socket.emit("error", limited)
+            if ack is not None:
+                ack(limited)
+            return
         close_old_connections()
+        error = None
         try:
-            connection.handle(name, args[0] if args else None)
+            error = connection.handle(name, args[0] if args else None)
         finally:
             close_old_connections()
             if ack is not None:
-                ack()
+                ack(error) if error is not None else ack()
 
     def _forget(self, socket):
         if not connected_sockets._remove(socket):

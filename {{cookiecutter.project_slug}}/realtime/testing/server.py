@@ -214,7 +214,8 @@ class LiveServer:
             "a = json.loads(sys.argv[-1])\n"
             "U = get_user_model()\n"
             "u, _ = U.objects.get_or_create(username=a['username'], defaults=a['fields'])\n"
-            "u.set_password(a['password']); u.save()\n"
+            "if _ or not u.check_password(a['password']):\n"  # a new password would close u's sockets
+            "    u.set_password(a['password']); u.save()\n"
             "s = import_module(settings.SESSION_ENGINE).SessionStore()\n"
             "s[SESSION_KEY] = str(u.pk)\n"
             "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"

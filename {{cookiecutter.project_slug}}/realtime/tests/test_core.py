@@ -258,24 +258,31 @@ def test_bad_bus_backend_names_the_setting():
         conf.check_all()
 
 
+def _environ(host, scheme="http"):
+    return {"HTTP_HOST": host, "wsgi.url_scheme": scheme, "SERVER_NAME": "x", "SERVER_PORT": "80"}
+
+
 @override_settings(
     ALLOWED_HOSTS=["example.com", ".example.org"],
     CSRF_TRUSTED_ORIGINS=["https://app.test:8443"],
     REALTIME_ALLOWED_ORIGINS=None,
     DEBUG=False,
 )
-def test_origins_follow_allowed_hosts_and_csrf_trusted_origins():
-    assert origins.origin_allowed(None)
-    assert origins.origin_allowed("https://example.com")
-    assert origins.origin_allowed("http://example.com:8000")
-    assert origins.origin_allowed("https://chat.example.org")
-    assert origins.origin_allowed("https://app.test:8443")
-    assert not origins.origin_allowed("https://evil.test")
-    assert not origins.origin_allowed("https://example.com.evil.test")
-    assert not origins.origin_allowed("null")
+def test_origins_default_to_the_same_origin_and_csrf_trusted_origins():
+    here = _environ("example.com", "https")
+    assert origins.origin_allowed(None, here)
+    assert origins.origin_allowed("https://example.com", here)
+    assert origins.origin_allowed("https://example.com:443", here)
+    assert not origins.origin_allowed("http://example.com:8000", here)
+    assert not origins.origin_allowed("https://chat.example.org", here)
+    assert origins.origin_allowed("https://chat.example.org", _environ("chat.example.org", "https"))
+    assert origins.origin_allowed("https://app.test:8443", here)
+    assert not origins.origin_allowed("https://evil.test", here)
+    assert not origins.origin_allowed("https://example.com.evil.test", here)
+    assert not origins.origin_allowed("null", here)
 
 
 @override_settings(REALTIME_ALLOWED_ORIGINS=["https://only.test"])
 def test_explicit_origin_list_replaces_the_default():
-    assert origins.origin_allowed("https://only.test")
-    assert not origins.origin_allowed("https://example.com")
+    assert origins.origin_allowed("https://only.test", _environ("example.com"))
+    assert not origins.origin_allowed("http://example.com", _environ("example.com"))

@@ -83,8 +83,8 @@ def test_dashboard_goes_live_and_shows_the_traffic(browser, transport):
             "n => Number(document.getElementById('f-connections').textContent) >= n", arg=SOCKETS + 1
         )
         # Rates: every emit to the room comes in once and goes out to its six members.
-        page.wait_for_function("Number(document.getElementById('f-in').textContent) > 3")
-        page.wait_for_function("Number(document.getElementById('f-out').textContent) > 15")
+        page.wait_for_function("() => Number(document.getElementById('f-in').textContent) > 3")
+        page.wait_for_function("() => Number(document.getElementById('f-out').textContent) > 15")
         assert figure(page, "f-processes") == "1"
         assert page.locator("#processes tbody tr").count() == 1
         row = page.locator("#processes tbody tr").first.locator("td").all_text_contents()
@@ -113,7 +113,7 @@ def test_dashboard_falls_back_to_polling_when_its_socket_is_blocked(browser):
         load.goto(f"{server.url}/testapp/realtime?transport={transport}")
         load.evaluate(TRAFFIC, [transport, 2])
         page.wait_for_function(
-            "[...document.querySelectorAll('#rooms tbody tr')].some(tr => tr.cells[0].textContent === 'load')"
+            "() => [...document.querySelectorAll('#rooms tbody tr')].some(tr => tr.cells[0].textContent === 'load')"
         )
         assert errors == []
         page.context.close()

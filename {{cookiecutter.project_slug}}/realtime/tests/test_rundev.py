@@ -35,6 +35,10 @@ def test_plan_both_puts_sockjs_on_the_next_port_and_tells_the_pages():
     children, env = plan(["socketio", "sockjs"], "127.0.0.1", 8000)
     assert children == [["rungevent", "127.0.0.1:8000"], ["runsocket", "--port", "8001", "--address", "127.0.0.1"]]
     assert env["REALTIME_SOCKJS_URL"] == "http://127.0.0.1:8001/sockjs"
+    # the pages' origin (port 8000) is another origin than SockJS's: allowed by name, exactly
+    allowed = env["REALTIME_ALLOWED_ORIGINS"].split(",")
+    assert "http://127.0.0.1:8000" in allowed and "http://localhost:8000" in allowed
+    assert "http://127.0.0.1:8002" not in allowed and "https://127.0.0.1:8000" not in allowed
     # two processes: the local bus joins them (no server needed)
     assert env["REALTIME_BUS_BACKEND"] == "realtime.bus.local.LocalBus"
     assert os.path.isdir(env["REALTIME_LOCAL_BUS_DIR"])

@@ -13,9 +13,21 @@ import uuid
 
 import websocket
 
-from realtime.testing import SocketIOTestClient
+import pytest
+
+from realtime.testing import LiveServer, SocketIOTestClient
+
+from .conftest import TEST_APPS
 
 FLOOD = 10_000
+#: These floods measure backpressure, not the per-connection event limit (REALTIME_EVENT_RATE): off.
+NO_EVENT_LIMIT = {"REALTIME_TEST_SETTINGS": json.dumps({"REALTIME_EVENT_RATE": 0})}
+
+
+@pytest.fixture(scope="module")
+def gevent_server():
+    with LiveServer("rungevent", extra_apps=TEST_APPS, env=NO_EVENT_LIMIT) as server:
+        yield server
 
 
 def unique(prefix):

@@ -94,10 +94,10 @@ def test_realtime_connect_api_over_socketio(gevent_server, page):
     assert late == "ack timeout"
     # plain messages and the server's 'error' events
     page.evaluate("conn.send('hello')")
-    page.wait_for_function("window.seen.message.length > 0", timeout=5000)
+    page.wait_for_function("() => window.seen.message.length > 0", timeout=5000)
     assert page.evaluate("window.seen.message[0]") == {"echo": "hello"}
     page.evaluate("conn.emit('no-such-event-from-the-browser')")
-    page.wait_for_function("window.seen.error.length > 0", timeout=5000)
+    page.wait_for_function("() => window.seen.error.length > 0", timeout=5000)
     assert page.evaluate("window.seen.error[0] instanceof Error && window.seen.error[0].code") == "unknown_event"
     # a broadcast from a Python client
     token = uuid.uuid4().hex
@@ -146,11 +146,11 @@ def test_graceful_restart_reconnects_and_flushes_the_queue(browser):
             server.stop()
             assert server.process.returncode == 0
             assert "shutting down, telling 1 connection(s) to reconnect" in server.log()
-            page.wait_for_function("!conn.connected", timeout=5000)
+            page.wait_for_function("() => !conn.connected", timeout=5000)
             # emitted while the server is down: queued, sent after the reconnect
             page.evaluate("window.reply = null; conn.emit('echo', 'queued', (err, r) => { window.reply = [err, r]; })")
             server.start()
-            page.wait_for_function("window.reply !== null", timeout=15000)
+            page.wait_for_function("() => window.reply !== null", timeout=15000)
             assert page.evaluate("window.reply") == [None, "queued"]
             assert page.evaluate("window.events") == ["connect", "disconnect", "reconnect", "connect"]
         finally:

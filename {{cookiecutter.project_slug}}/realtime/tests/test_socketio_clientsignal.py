@@ -86,19 +86,37 @@ def test_signal_socket_over_socketio_in_chromium(server):
                 n => sock.on(n, d => events.push([n, d === undefined ? null : d])));
             }"""
         )
-        page.wait_for_function("sock.isOpen", timeout=20_000)
+        page.wait_for_function("() => sock.isOpen", timeout=20_000)
         assert page.evaluate("sock.transportName()") == "polling"  # the SockJS name mapped
         page.evaluate("sock.send('ping', {ping: 'x'}); sock.send('nobody_listens', {})")
-        page.wait_for_function("events.some(e => e[0] === 'pong') && events.some(e => e[0] === 'error')")
+        page.wait_for_function("() => events.some(e => e[0] === 'pong') && events.some(e => e[0] === 'error')")
         assert page.evaluate("events.filter(e => e[0] === 'error')[0][1].code") == "unknown_signal"  # an Error, .code
         server.stop()
-        page.wait_for_function("!sock.isOpen", timeout=20_000)
+        page.wait_for_function("() => !sock.isOpen", timeout=20_000)
         page.evaluate("sock.send('ping', {ping: 'queued'})")
         server.start()
-        page.wait_for_function("sock.opens === 2 && events.filter(e => e[0] === 'pong').length === 2", timeout=30_000)
+        page.wait_for_function(
+            "() => sock.opens === 2 && events.filter(e => e[0] === 'pong').length === 2", timeout=30_000
+        )
         page.evaluate(
             "window.priv = new SignalSocket('/private', {transport: 'socketio'}); window.perr = [];"
             "priv.on('error', e => perr.push(e))"
         )
-        page.wait_for_function("perr.length > 0", timeout=20_000)
+        page.wait_for_function("() => perr.length > 0", timeout=20_000)
         assert page.evaluate("perr[0].code") == "refused" and not page.evaluate("priv.isOpen")
+
+
+@pytest.mark.parametrize("key", ["request", "user", "socket", "connection", "session", "sender", "signal"])
+def test_a_client_cannot_set_a_kwarg_the_server_supplies(server, key):
+    """Issue 16, point 12: ``{"user": "admin"}`` must not reach a receiver taking ``user``."""
+    with ns(server) as eve:
+        answer = eve.emit("whoami", {key: "admin"})
+        assert answer["error"] == "reserved_key" and key in answer["message"], answer
+        assert eve.receive("error")["error"] == "reserved_key"
+        eve.assert_nothing("you")  # the receiver never ran
+        assert eve.emit("whoami", {"extra": 1}) is None  # a fair signal still goes through
+        assert eve.receive("you")["user"] is None
+        sid = eve.sid
+    log = server.log()
+    assert log.count(f"signal from {sid} on /simple: signal 'whoami': ['{key}'] are set by the server") == 1
+    assert "Traceback" not in log

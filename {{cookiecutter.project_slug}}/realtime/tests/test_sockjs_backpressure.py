@@ -10,9 +10,23 @@ import threading
 import time
 import uuid
 
+import pytest
 import websocket
 
+from realtime.testing import LiveServer
+
+from .conftest import SIGNAL_SETTINGS, TEST_APPS
+
 FLOOD = 10_000
+#: The flood measures backpressure, not the per-connection event limit (REALTIME_EVENT_RATE): off.
+NO_EVENT_LIMIT = {"REALTIME_TEST_SETTINGS": json.dumps({"REALTIME_EVENT_RATE": 0})}
+
+
+@pytest.fixture(scope="module")
+def sockjs_server():
+    env = {"DJANGO_SETTINGS_MODULE": SIGNAL_SETTINGS, **NO_EVENT_LIMIT}
+    with LiveServer("runsocket", args=["--django"], extra_apps=TEST_APPS, env=env) as server:
+        yield server
 
 
 def frame(event, *args, id=None):

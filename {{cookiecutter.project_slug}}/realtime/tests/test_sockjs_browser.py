@@ -54,18 +54,18 @@ def test_signal_socket_connects_sends_receives_and_survives_a_restart(server, br
     page.goto(server.url + "/testapp/clientsignal")
     assert page.evaluate("typeof SockJS === 'function' && SockJS.version") == "1.6.1"
     page.evaluate(OPEN, ["/simple", {"transport": "sockjs"}])
-    page.wait_for_function("sock.isOpen", timeout=WAIT)
+    page.wait_for_function("() => sock.isOpen", timeout=WAIT)
     assert page.evaluate("sock.transportName()") == "websocket"
     page.evaluate("sock.send('ping', {ping: 'stringping'})")
-    page.wait_for_function("events.some(e => e[0] === 'pong')", timeout=WAIT)
+    page.wait_for_function("() => events.some(e => e[0] === 'pong')", timeout=WAIT)
     assert events(page, "pong") == [{"pong": "Ponged"}]
 
     server.stop()
-    page.wait_for_function("!sock.isOpen", timeout=WAIT)
+    page.wait_for_function("() => !sock.isOpen", timeout=WAIT)
     page.evaluate("sock.send('ping', {ping: 'queued while down'})")  # the seed threw here
     server.start()
-    page.wait_for_function("sock.opens === 2", timeout=30_000)
-    page.wait_for_function("events.filter(e => e[0] === 'pong').length === 2", timeout=WAIT)
+    page.wait_for_function("() => sock.opens === 2", timeout=30_000)
+    page.wait_for_function("() => events.filter(e => e[0] === 'pong').length === 2", timeout=WAIT)
     assert [name for name, _ in page.evaluate("events")].count("open") == 2
     assert not errors, errors
     page.close()
@@ -75,16 +75,16 @@ def test_transport_whitelist_and_errors(server, browser):
     page = browser.new_page()
     page.goto(server.url + "/testapp/clientsignal")
     page.evaluate(OPEN, ["/simple", {"transport": "sockjs", "transports": ["xhr-polling"]}])
-    page.wait_for_function("sock.isOpen", timeout=WAIT)
+    page.wait_for_function("() => sock.isOpen", timeout=WAIT)
     assert page.evaluate("sock.transportName()") == "xhr-polling"
     page.evaluate("sock.send('nobody_listens', {})")
-    page.wait_for_function("events.some(e => e[0] === 'error')", timeout=WAIT)
+    page.wait_for_function("() => events.some(e => e[0] === 'error')", timeout=WAIT)
     assert events(page, "error")[0]["code"] == "unknown_signal"
     page.evaluate("sock.send('ping', {})")
-    page.wait_for_function("events.some(e => e[0] === 'pong')", timeout=WAIT)
+    page.wait_for_function("() => events.some(e => e[0] === 'pong')", timeout=WAIT)
 
     page.evaluate(OPEN, ["/private", {"transport": "sockjs"}])  # anonymous: refused, and not retried
-    page.wait_for_function("events.some(e => e[0] === 'close')", timeout=WAIT)
+    page.wait_for_function("() => events.some(e => e[0] === 'close')", timeout=WAIT)
     assert events(page, "error")[0]["code"] == "refused"
     assert events(page, "close")[0] == 4403
     page.wait_for_timeout(1500)
@@ -112,15 +112,15 @@ def test_realtime_connect_over_sockjs(server, browser):
     page = browser.new_page()
     page.goto(server.url + "/testapp/clientsignal")
     page.evaluate(CONNECT, [{"transport": "sockjs"}])
-    page.wait_for_function("conn.connected", timeout=WAIT)
+    page.wait_for_function("() => conn.connected", timeout=WAIT)
     assert page.evaluate("conn.transport") == "sockjs" and page.evaluate("conn.id")
-    page.wait_for_function("seen.some(e => e[0] === 'welcome')", timeout=WAIT)
+    page.wait_for_function("() => seen.some(e => e[0] === 'welcome')", timeout=WAIT)
     assert seen(page, "welcome")[0]["sid"] == page.evaluate("conn.id")
     # events with acks, both ways
     reply = page.evaluate("new Promise(r => conn.emit('echo', 'héllo', 2, (err, a, b) => r([err, a, b])))")
     assert reply == [None, "héllo", 2]
     page.evaluate("conn.emit('server_emit_with_ack', {n: 1})")
-    page.wait_for_function("seen.some(e => e[0] === 'client_acked')", timeout=WAIT)
+    page.wait_for_function("() => seen.some(e => e[0] === 'client_acked')", timeout=WAIT)
     assert seen(page, "client_acked") == [["from the browser", {"n": 1}]]
     timeout = page.evaluate(
         "new Promise(r => Realtime.connect({transport: 'sockjs', ackTimeout: 30}).on('connect', function () {"
@@ -129,15 +129,15 @@ def test_realtime_connect_over_sockjs(server, browser):
     assert timeout == "ack timeout"
     # a restart: the emit made while down is queued, then acked after reconnect
     server.stop()
-    page.wait_for_function("!conn.connected", timeout=WAIT)
+    page.wait_for_function("() => !conn.connected", timeout=WAIT)
     page.evaluate("window.late = null; conn.emit('echo', 'queued', (err, v) => { window.late = [err, v]; })")
     server.start()
-    page.wait_for_function("seen.some(e => e[0] === 'reconnect')", timeout=30_000)
-    page.wait_for_function("window.late !== null", timeout=WAIT)
+    page.wait_for_function("() => seen.some(e => e[0] === 'reconnect')", timeout=30_000)
+    page.wait_for_function("() => window.late !== null", timeout=WAIT)
     assert page.evaluate("window.late") == [None, "queued"]
     # a refusal: an Error with the reason, and no reconnect
     page.evaluate(CONNECT, [{"transport": "sockjs", "query": {"refuse": "1"}}])
-    page.wait_for_function("seen.some(e => e[0] === 'error')", timeout=WAIT)
+    page.wait_for_function("() => seen.some(e => e[0] === 'error')", timeout=WAIT)
     assert seen(page, "error") == [{"error": "refused by test receiver", "refused": True}]
     page.wait_for_timeout(1500)
     assert not page.evaluate("conn.connected") and not seen(page, "connect")
@@ -171,12 +171,12 @@ def test_every_sockjs_transport_we_serve_works_in_chromium(server, browser, tran
     page = browser.new_page()
     page.goto(server.url + "/testapp/clientsignal")
     page.evaluate(OPEN, ["/simple", {"transport": "sockjs", "transports": [transport]}])
-    page.wait_for_function("sock.isOpen", timeout=WAIT)
+    page.wait_for_function("() => sock.isOpen", timeout=WAIT)
     assert page.evaluate("sock.transportName()") == transport
     page.evaluate("for (let i = 0; i < 20; i++) sock.send('ping', {i: i})")
-    page.wait_for_function("events.filter(e => e[0] === 'pong').length === 20", timeout=WAIT)
+    page.wait_for_function("() => events.filter(e => e[0] === 'pong').length === 20", timeout=WAIT)
     # a refusal works on this transport too (sockjs-tornado breaks polling if on_open closes)
     page.evaluate(OPEN, ["/private", {"transport": "sockjs", "transports": [transport]}])
-    page.wait_for_function("events.some(e => e[0] === 'close')", timeout=WAIT)
+    page.wait_for_function("() => events.some(e => e[0] === 'close')", timeout=WAIT)
     assert events(page, "error")[0]["code"] == "refused" and events(page, "close")[0] == 4403
     page.close()

@@ -115,7 +115,7 @@ def test_unknown_and_malformed_signals(sockjs_server):
         codes = [sock.receive_signal("error")["error"] for _ in range(4)]
         assert codes == ["bad_frame", "bad_frame", "bad_data", "bad_signal"]
         sock.send_raw('{"event": "ping", "data": {"sender": 1}}')
-        assert sock.receive_signal("error")["error"] == "bad_data"
+        assert sock.receive_signal("error")["error"] == "reserved_key"
         sock.signal("add", a=1, b=2)  # an event_<name> method
         assert sock.receive_signal("sum") == {"value": 3}
         sock.signal("add", a=1, c=2)  # keys that do not fit its signature
@@ -139,3 +139,19 @@ def test_bad_origin_refused(sockjs_server):
     sock = signals(sockjs_server, headers={"Origin": "https://evil.example"})
     assert sock.connect_error == 403
     sock.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_client_cannot_set_a_kwarg_the_server_supplies(sockjs_server, transport):
+    """Issue 16, point 12: ``{"user": "admin"}`` must not reach a receiver taking ``user``."""
+    before = len(sockjs_server.log())
+    with signals(sockjs_server, transport=transport) as eve:
+        for key in ("request", "user", "socket", "connection", "session"):
+            eve.signal("whoami", **{key: "admin"})
+            error = eve.receive_signal("error")
+            assert error["error"] == "reserved_key" and key in error["message"], error
+        eve.assert_nothing("you")  # the receiver never ran
+        eve.signal("whoami", extra=1)
+        assert eve.receive_signal("you")["user"] is None
+    log = sockjs_server.log()[before:]
+    assert log.count("on /simple: signal 'whoami': ['user'] are set by the server") == 1

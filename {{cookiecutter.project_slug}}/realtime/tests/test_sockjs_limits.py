@@ -203,7 +203,7 @@ def test_normal_xhr_send_and_bodies_up_to_the_limit_still_work(sockjs_server):
         assert c.emit("echo", big) == big
         escaped = '"' * 4000  # an 8 KB envelope (each quote escaped), 16 KB once the frame escapes it again
         assert c.emit("echo", escaped) == escaped
-    allowed = {"Origin": "http://localhost:1234"}
+    allowed = {"Origin": sockjs_server.url}
     with SockJSTestClient(f"{sockjs_server.url}/sockjs", transport="xhr", headers=allowed) as c:
         assert c.emit("echo", "allowed origin") == "allowed origin"
 

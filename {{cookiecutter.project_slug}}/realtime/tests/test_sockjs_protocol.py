@@ -369,16 +369,19 @@ def test_http_10_keep_alive_streaming_is_closed_after_the_close_frame(sockjs_ser
 
 # -- 6. origins and CORS ------------------------------------------------------------------------
 def test_websocket_scheme_origins_count_as_their_http_scheme():
+    here = {"HTTP_HOST": "example.com", "wsgi.url_scheme": "http", "REMOTE_ADDR": "203.0.113.9"}
     with override_settings(REALTIME_ALLOWED_ORIGINS=["http://example.com", "https://example.com"]):
-        assert origin_allowed("ws://example.com") and origin_allowed("WSS://example.com")
-        assert not origin_allowed("ws://evil.example") and not origin_allowed("ftp://example.com")
+        assert origin_allowed("ws://example.com", here) and origin_allowed("WSS://example.com", here)
+        assert not origin_allowed("ws://evil.example", here) and not origin_allowed("ftp://example.com", here)
     with override_settings(REALTIME_ALLOWED_ORIGINS=["https://example.com"]):
-        assert origin_allowed("wss://example.com") and not origin_allowed("ws://example.com")
+        assert origin_allowed("wss://example.com", here) and not origin_allowed("ws://example.com", here)
 
 
-def test_origin_default_is_secure_and_accepts_websocket_origins(sockjs_server):
+def test_origin_default_is_exact_and_accepts_websocket_origins(sockjs_server):
+    """By default only the server's own origin (scheme, host and port) may connect; ws:// names it too."""
     own = "127.0.0.1:%d" % urlsplit(sockjs_server.url).port  # the page's own host, as a websocket client names it
-    for origin, allowed in ((f"ws://{own}", True), (f"wss://{own}", True), ("ws://evil.example", False)):
+    refused = (f"wss://{own}", "ws://127.0.0.1:3", "ws://evil.example")  # another scheme, another port, another site
+    for origin, allowed in ((f"ws://{own}", True), *((o, False) for o in refused)):
         url = ws_url(sockjs_server, session_path("/simple")[0] + "/websocket")
         if allowed:
             ws = websocket.create_connection(url, origin=origin, timeout=10)
@@ -390,8 +393,9 @@ def test_origin_default_is_secure_and_accepts_websocket_origins(sockjs_server):
     for endpoint in ENDPOINTS:
         path, _ = session_path(endpoint)
         assert request(sockjs_server, "POST", path + "/xhr", headers={"Origin": "http://evil.example"})[0] == 403
-        status, headers, _ = request(sockjs_server, "POST", path + "/xhr", headers={"Origin": "http://localhost:3"})
-        assert status == 200 and headers["Access-Control-Allow-Origin"] == "http://localhost:3"
+        assert request(sockjs_server, "POST", path + "/xhr", headers={"Origin": "http://localhost:3"})[0] == 403
+        status, headers, _ = request(sockjs_server, "POST", path + "/xhr", headers={"Origin": f"http://{own}"})
+        assert status == 200 and headers["Access-Control-Allow-Origin"] == f"http://{own}"
         assert headers["Access-Control-Allow-Credentials"] == "true"
         status, headers, _ = request(sockjs_server, "POST", path + "/xhr_send", "[]")  # no Origin: not a browser
         assert headers["Access-Control-Allow-Origin"] == "*" and not headers["Access-Control-Allow-Credentials"]

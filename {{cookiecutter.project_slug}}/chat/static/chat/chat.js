@@ -56,6 +56,7 @@
     var li = el('li', 'msg' + (m.kind === 'system' ? ' system' : '') + (m.nickname && m.nickname === state.nickname ? ' mine' : ''));
     li.dataset.id = m.id;
     var head = el('span', 'nickname', m.kind === 'system' ? 'announcement' : m.nickname);
+    if (m.verified) { var badge = el('span', 'verified', '\u2713'); badge.title = 'logged-in user'; head.appendChild(badge); }
     var when = new Date(m.at);
     if (!isNaN(when)) head.appendChild(el('span', 'time', when.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})));
     li.appendChild(head);

@@ -57,11 +57,22 @@ def plan(transports, address, port):
     if "sockjs" in transports:
         children.append(["runsocket", "--port", str(port + 1), "--address", address])
         env["REALTIME_SOCKJS_URL"] = f"http://{address}:{port + 1}{conf.sockjs_prefix()}"
+        if getattr(settings, "REALTIME_ALLOWED_ORIGINS", None) is None:
+            # The pages (port) connect to SockJS on port + 1: another origin, allowed by name.
+            env["REALTIME_ALLOWED_ORIGINS"] = ",".join(dev_origins(address, port, port + 1))
         if conf.bus_backend() is None:
             # Two processes: join them with the local bus so both transports share rooms.
             env["REALTIME_BUS_BACKEND"] = "realtime.bus.local.LocalBus"
             env["REALTIME_LOCAL_BUS_DIR"] = tempfile.mkdtemp(prefix="realtime-bus-")
     return children, env
+
+
+def dev_origins(address, *ports):
+    """The origins of rundev's pages on ``ports``; a loopback address also under its other names."""
+    names = [address]
+    if address in ("127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", ""):
+        names = ["127.0.0.1", "localhost", "[::1]"]
+    return [f"http://{name}:{port}" for port in ports for name in names]
 
 
 def port_in_use(address, port):

@@ -60,7 +60,7 @@ MAX_ATTACHMENTS = 10
 
 
 def _origin_ok(origin, environ=None):
-    return origin_allowed(origin)
+    return origin_allowed(origin, environ or {})
 
 
 class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):

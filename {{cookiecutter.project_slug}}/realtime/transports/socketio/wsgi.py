@@ -59,10 +59,10 @@ class RealtimeWSGIApp:
         if not (environ.get("PATH_INFO", "") + "/").startswith(self.prefix):
             return "404 Not Found", f"websockets are served at {self.prefix} only"
         origin = environ.get("HTTP_ORIGIN")
-        if origin and not origin_allowed(origin):
+        if origin and not origin_allowed(origin, environ):
             stats.counters.refused += 1
             logger.warning(
-                "refused Socket.IO connection from origin %r (not allowed by REALTIME_ALLOWED_ORIGINS/ALLOWED_HOSTS)",
+                "refused Socket.IO connection from origin %r (not this site's origin: see REALTIME_ALLOWED_ORIGINS)",
                 origin[:200],
             )
             return "403 Forbidden", "origin not allowed"

@@ -28,6 +28,7 @@ from tornado import httputil
 
 from realtime import conf, stats
 from realtime.origins import origin_allowed
+from realtime.requests import environ_from_headers
 
 logger = logging.getLogger("realtime")
 
@@ -83,7 +84,7 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
     def headers_received(self, start_line, headers):
         if self.gate.is_sockjs(start_line.path):
             self._limit = body_limit(start_line.path)
-            refusal = self._refusal(headers)
+            refusal = self._refusal(start_line, headers)
             if refusal is not None:
                 self.refused = True
                 self._answer(*refusal, head=start_line.method == "HEAD")
@@ -94,10 +95,10 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
             self.connection.set_max_body_size(self._limit)
         return self.inner.headers_received(start_line, headers)
 
-    def _refusal(self, headers):
+    def _refusal(self, start_line, headers):
         """``(status, reason, text, extra headers)`` to answer with, or None to pass."""
         origin = headers.get("Origin")
-        if origin and not origin_allowed(origin):
+        if origin and not origin_allowed(origin, self._environ(start_line, headers)):
             stats.counters.refused += 1
             logger.warning("refused SockJS request from origin %r (see REALTIME_ALLOWED_ORIGINS)", origin[:100])
             return 403, "Forbidden", "origin not allowed\n", {}
@@ -119,6 +120,13 @@ class _GatedRequest(httputil.HTTPMessageDelegate):
             if origin:  # an allowed page's script may read why (sockjs-client closes the session)
                 cors = {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
             return 413, "Content Too Large", "message too large\n", cors
+
+    def _environ(self, start_line, headers):
+        context = self.connection.context
+        path, _, query = start_line.path.partition("?")
+        return environ_from_headers(
+            path, query, dict(headers), getattr(context, "remote_ip", ""), getattr(context, "protocol", "http")
+        )
 
     def _answer(self, status, reason, text, extra, head=False):
         """Write the response now; tornado closes the connection after it, body unread.

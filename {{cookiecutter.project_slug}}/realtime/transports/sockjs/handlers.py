@@ -37,6 +37,7 @@ from tornado.web import RequestHandler
 
 from realtime import stats
 from realtime.origins import origin_allowed
+from realtime.requests import environ_from_headers
 from realtime.registry import connected_sockets
 from realtime.transports.sockjs import legacy
 from realtime.transports.sockjs.gate import body_limit
@@ -47,12 +48,17 @@ logger = logging.getLogger("realtime")
 NO_CACHE = "no-store, no-cache, no-transform, must-revalidate, max-age=0"
 
 
+def handshake_environ(request):
+    """The WSGI environ of a tornado request, for :func:`realtime.origins.origin_allowed`."""
+    return environ_from_headers(request.path, request.query, dict(request.headers), request.remote_ip, request.protocol)
+
+
 class HardenedMixin:
     logged = False  # sockjs-tornado's InfoHandler never sets it, and finish() reads it
 
     def prepare(self):
         origin = self.request.headers.get("Origin")
-        if origin and not origin_allowed(origin):
+        if origin and not origin_allowed(origin, handshake_environ(self.request)):
             stats.counters.refused += 1
             logger.warning("refused SockJS request from origin %r (see REALTIME_ALLOWED_ORIGINS)", origin[:100])
             self.set_status(403)
@@ -163,7 +169,7 @@ class JsonpSendMixin(legacy.JsonpSendMixin, HardenedMixin):
 
 class WebSocketBaseMixin(HardenedMixin):
     def check_origin(self, origin):
-        return origin_allowed(origin)
+        return origin_allowed(origin, handshake_environ(self.request))
 
     def finish(self, chunk=None):
         if self.get_status() == 405:  # the protocol's 405: an Allow header, no body, no type

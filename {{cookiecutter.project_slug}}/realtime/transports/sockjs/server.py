@@ -72,13 +72,27 @@ def build_application(io_loop, django=False, static=False):
             app = StaticFilesHandler(app)
         size = int(getattr(settings, "REALTIME_SOCKJS_DJANGO_THREADS", 4))
         executor = ThreadPoolExecutor(size, thread_name_prefix="django")
-        container = WSGIContainer(without_head_body(app), executor=executor)
+        container = WSGIContainer(without_head_body(_trimmed_headers(app)), executor=executor)
         routes.append((r".*", FallbackHandler, {"fallback": container}))
     # tornado closes a websocket whose frame exceeds this (1009); a message
     # under it but over REALTIME_MAX_MESSAGE_BYTES is dropped with an error.
     return Application(
         routes, websocket_max_message_size=conf.max_message_bytes() * 4 + 1024, log_function=log_request
     )
+
+
+def _trimmed_headers(app):
+    """Django's WSGI handler writes ``Set-Cookie`` values with a leading space
+    (``cookie.output(header="")``); tornado 6.6 refuses such a header and the
+    request hangs (any page that sets a cookie: login, logout, CSRF). Strip it."""
+
+    def trimmed(environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [(name, value.strip()) for name, value in headers], exc_info)
+
+        return app(environ, start)
+
+    return trimmed
 
 
 class SockJSServer:
