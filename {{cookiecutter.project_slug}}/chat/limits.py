@@ -6,8 +6,8 @@ counted per hour in Django's cache, per user when logged in, else per
 client address (``REMOTE_ADDR``, the client's own behind a trusted proxy:
 ``realtime.middleware.ForwardedMiddleware``): ``CHAT_ANONYMOUS_ROOMS_PER_HOUR``
 (5) and ``CHAT_USER_ROOMS_PER_HOUR`` (50). With the default local-memory
-cache each process counts for itself; configure a shared cache (Redis,
-database) to count across processes. The list pages ``CHAT_ROOMS_PER_PAGE``
+cache each process counts for itself; configure a shared cache (Django's
+``CACHES``: the database one, say) to count across processes. The list pages ``CHAT_ROOMS_PER_PAGE``
 (50) rooms at a time.
 """
 

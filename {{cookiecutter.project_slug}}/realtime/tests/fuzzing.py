@@ -32,6 +32,8 @@ import hypothesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
+from realtime.tests.probes import rss_kb
+
 EXAMPLES = int(os.environ.get("REALTIME_FUZZ_EXAMPLES") or 100)
 SEED = int(os.environ.get("REALTIME_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 #: Cases between two checks of the server.
@@ -63,11 +65,7 @@ def fuzz(test):
 
 
 def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS in /proc/{pid}/status")
+    return rss_kb(pid) / 1024
 
 
 #: The fuzzed servers run as in production (DEBUG off: Django's debug pages are no production

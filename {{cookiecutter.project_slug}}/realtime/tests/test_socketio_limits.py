@@ -15,7 +15,6 @@ import socket
 import struct
 import threading
 import time
-import urllib.request
 import uuid
 
 import pytest
@@ -25,6 +24,7 @@ from geventwebsocket.websocket import Header, WebSocket
 from realtime.testing import SocketIOTestClient
 from realtime.transports.socketio import frames
 from realtime.transports.socketio.handler import RealtimeWebSocketHandler
+from realtime.tests.probes import healthz_seconds, rss_kb, wait_for_log
 
 LIMIT = 64 * 1024  # REALTIME_MAX_MESSAGE_BYTES's default, which the live server uses
 TEXT, BINARY, CONTINUATION, CLOSE = 0x1, 0x2, 0x0, 0x8
@@ -108,27 +108,6 @@ class RawWebSocket:
 
     def close(self):
         self.sock.close()
-
-
-def rss_kb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmRSS in /proc/{pid}/status")
-
-
-def healthz_seconds(server):
-    started = time.monotonic()
-    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
-        assert response.status == 200
-    return time.monotonic() - started
-
-
-def wait_for_log(server, text, timeout=5):
-    deadline = time.monotonic() + timeout
-    while text not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return server.log()
 
 
 # -- the library we reach into ---------------------------------------------------

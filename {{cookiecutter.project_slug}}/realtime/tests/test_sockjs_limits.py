@@ -13,7 +13,6 @@ import http.client
 import socket
 import threading
 import time
-import urllib.request
 import uuid
 
 import pytest
@@ -23,6 +22,7 @@ from tornado.httpserver import HTTPServer
 
 from realtime.testing import SockJSTestClient
 from realtime.transports.sockjs.gate import FRAMING_MARGIN, JSON_EXPANSION, RequestGate, _GatedRequest
+from realtime.tests.probes import healthz_seconds, rss_kb, wait_for_log
 
 LIMIT = 8192 * JSON_EXPANSION + FRAMING_MARGIN  # the largest xhr_send body sockjs_server accepts
 
@@ -72,27 +72,6 @@ class RawHTTP:
 
     def close(self):
         self.sock.close()
-
-
-def rss_kb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmRSS in /proc/{pid}/status")
-
-
-def healthz_seconds(server):
-    started = time.monotonic()
-    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
-        assert response.status == 200
-    return time.monotonic() - started
-
-
-def wait_for_log(server, text, timeout=5):
-    deadline = time.monotonic() + timeout
-    while text not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return server.log()
 
 
 # -- tornado's interfaces the gate relies on --------------------------------------------
