@@ -19,9 +19,9 @@ from django.dispatch import Signal
 
 from realtime import bus, ratelimit, stats
 from realtime.clientsignal import settings as cs_settings
+from realtime.endpoints import Endpoint
 from realtime.envelope import Envelope
 from realtime.exceptions import ConnectionRefused
-from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
@@ -273,8 +273,13 @@ class _ClassBroadcast:
             logger.debug("signal %r broadcast, but no CLIENTSIGNAL_CONNECTIONS URL serves it", self.name)
 
 
-class SignalEndpoint:
-    """The :mod:`realtime.endpoints` handler of one client-signal URL (any transport)."""
+class SignalEndpoint(Endpoint):
+    """The :class:`realtime.endpoints.Endpoint` of one client-signal URL (any transport).
+
+    Each accepted socket gets its own connection object (``cls(socket)``, as
+    ``socket.signal_connection``); ``on_open`` may refuse it, ``on_close``
+    runs once when it goes away.
+    """
 
     wire = "clientsignal"
 
@@ -283,36 +288,19 @@ class SignalEndpoint:
         self.json_encoder = cs_settings.json_encoder(cls) or SignalEncoder
         self.json_object_hook = cs_settings.json_object_hook(cls)
 
-    def connect(self, socket):
-        close_old_connections()
+    def on_connect(self, socket):
         connection = self.cls(socket)
         socket.signal_connection = connection
-        connected_sockets._add(socket)
-        socket.connected = True
-        try:
-            if connection.on_open(socket.request) is False:
-                raise ConnectionRefused("refused by on_open")
-        except ConnectionRefused as refused:
-            self._forget(socket)
-            stats.counters.refused += 1
-            logger.info("refused %s on %s: %s", socket.sid, self.url, refused.reason)
-            raise
-        except Exception:
-            self._forget(socket)
-            logger.exception("%s.on_open raised; refusing %s", self.cls.__name__, socket.sid)
-            raise ConnectionRefused("server error") from None
-        finally:
-            close_old_connections()
+        if connection.on_open(socket.request) is False:
+            raise ConnectionRefused("refused by on_open")
 
-    def disconnect(self, socket):
-        if not self._forget(socket):
-            return
-        try:
-            socket.signal_connection.on_close()
-        except Exception:
-            logger.exception("%s.on_close raised", self.cls.__name__)
-        finally:
-            close_old_connections()
+    def on_disconnect(self, socket):
+        socket.signal_connection.on_close()
+
+    def on_forget(self, socket):
+        connection = getattr(socket, "signal_connection", None)
+        if connection is not None:
+            connection._cleanup()
 
     def message(self, socket, data):
         stats.counters.messages_in += 1
@@ -339,14 +327,3 @@ class SignalEndpoint:
             close_old_connections()
             if ack is not None:
                 ack(error) if error is not None else ack()
-
-    def _forget(self, socket):
-        if not connected_sockets._remove(socket):
-            return False
-        socket.connected = False
-        connection = getattr(socket, "signal_connection", None)
-        if connection is not None:
-            connection._cleanup()
-        for room in list(socket.rooms):
-            socket.leave(room)
-        return True
