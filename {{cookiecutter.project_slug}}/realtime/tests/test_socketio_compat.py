@@ -159,3 +159,21 @@ def test_pywsgi_and_gevent_websocket_internals_are_there():
     pywsgi_compat.check_library()
     source = inspect.getsource(geventwebsocket.websocket.Stream.__init__)
     assert "self.handler = handler" in source, "gevent-websocket's Stream lost .handler: fix pywsgi_compat.tcp_socket"
+
+
+@pytest.mark.parametrize("dist", ["python-socketio", "python-engineio"])
+def test_the_installed_library_is_the_minor_pyproject_pins(dist):
+    """compat/ is checked against one minor of each; pyproject.toml must not allow another."""
+    import re
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.BASE_DIR) / "pyproject.toml").read_text(encoding="utf-8")
+    pin = re.search(rf'"{dist}(?:\[\w+\])?>=(\d+)\.(\d+),<(\d+)\.(\d+)"', text)
+    assert pin, f"pyproject.toml must pin {dist} to one minor (>=X.Y,<X.Y+1): compat/ is checked against one"
+    low, high = (int(pin[1]), int(pin[2])), (int(pin[3]), int(pin[4]))
+    assert high == (low[0], low[1] + 1), f"{dist}: pin one minor, not {low} to {high}"
+    installed = tuple(int(part) for part in version(dist).split(".")[:2])
+    assert installed == low, f"{dist} {version(dist)} is installed but pyproject.toml pins {low}: run the tests on it"
