@@ -114,16 +114,19 @@ class LiveServer:
             raise ValueError(f"transport is one of {sorted(TRANSPORT_COMMANDS)}, not {transport!r}")
         return cls(TRANSPORT_COMMANDS[transport], **kwargs)
 
-    def client(self, **kwargs):
-        """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``)."""
+    def client(self, query="", **kwargs):
+        """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``).
+
+        ``query`` (``"?refuse=1"``) reaches ``request.GET`` on the server.
+        """
         if self.transport == "socketio":
             from realtime.testing.socketio import SocketIOTestClient
 
-            return SocketIOTestClient(self.url, **kwargs)
+            return SocketIOTestClient(self.url + query, **kwargs)
         if self.transport == "sockjs":
             from realtime.testing.sockjs import SockJSTestClient
 
-            return SockJSTestClient(transports.url("sockjs", self.url), **kwargs)
+            return SockJSTestClient(transports.url("sockjs", self.url) + query, **kwargs)
         raise ValueError(f"{self.command} serves no transport this knows a client for")
 
     # -- lifecycle --------------------------------------------------------------
