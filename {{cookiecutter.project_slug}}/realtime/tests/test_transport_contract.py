@@ -6,8 +6,9 @@ Each test runs once per transport this project serves
 wire client (``LiveServer.client``). The server's receivers are the test app's
 (``realtime.tests.testapp``); they answer with what the server saw, so a
 receiver never knows which transport a client used and these tests never
-branch on it, except through :data:`LONG_POLLING` and :func:`next_message`
-(how each test client is asked for long-polling, and for a plain message).
+branch on it, except through :data:`WIRES` and :func:`next_message` (how each
+test client is asked for a websocket or long-polling, and for a plain message).
+Each test that uses ``client`` runs over both.
 
 A new transport passes this module before anything else: see "Add a
 transport" in the project's README.
@@ -21,9 +22,12 @@ from realtime import transports
 from realtime.testing import LiveServer
 from realtime.tests.conftest import TEST_APPS
 
-#: The keyword that makes each transport's test client use long-polling (HTTP requests
-#: only: where an Origin header is the page's, not the client library's).
-LONG_POLLING = {"socketio": {"transports": ["polling"]}, "sockjs": {"transport": "xhr"}}
+#: The keyword that makes each transport's test client use a websocket, or long-polling
+#: (HTTP requests only: where an Origin header is the page's, not the client library's).
+WIRES = {
+    "socketio": {"websocket": {"transports": ["websocket"]}, "polling": {"transports": ["polling"]}},
+    "sockjs": {"websocket": {"transport": "websocket"}, "polling": {"transport": "xhr"}},
+}
 WAIT = 10
 
 
@@ -33,13 +37,19 @@ def server(request):
         yield live
 
 
+@pytest.fixture(params=["websocket", "polling"])
+def wire(request, server):
+    """The test client's keywords for a websocket, or for long-polling."""
+    return WIRES[server.transport][request.param]
+
+
 @pytest.fixture
-def client(server):
+def client(server, wire):
     """A factory of connected clients of the server's transport, closed after the test."""
     made = []
 
     def make(query="", **kwargs):
-        made.append(server.client(query=query, **kwargs))
+        made.append(server.client(query=query, **{**wire, **kwargs}))
         return made[-1]
 
     yield make
@@ -119,7 +129,7 @@ def test_client_events_reach_receivers_and_their_return_value_is_the_ack(client)
     assert c.emit("seed_ack", "hi") == "I have received your message!"  # event.ack()
     assert c.emit("double_ack") == "first"  # a second ack is refused, not sent
     assert c.receive("double_ack_refused") is True
-    token = unique("noack")
+    token = unique("noack ü ✓")
     c.emit("send_me", token, ack=False)  # no ack asked: the receiver still runs
     assert next_message(c) == token
 
@@ -195,7 +205,7 @@ def test_the_server_closes_a_socket(server, client):
 # -- origin --------------------------------------------------------------------------------
 @pytest.mark.parametrize("origin", ["http://evil.example", "https://127.0.0.1"])
 def test_a_foreign_origin_is_refused_before_any_receiver_runs(server, origin):
-    c, why = attempt(server, "?observer=1", headers={"Origin": origin}, **LONG_POLLING[server.transport])
+    c, why = attempt(server, "?observer=1", headers={"Origin": origin}, **WIRES[server.transport]["polling"])
     try:
         assert (c is None or not c.connected) and why, "a foreign origin connected"
     finally:
@@ -204,6 +214,6 @@ def test_a_foreign_origin_is_refused_before_any_receiver_runs(server, origin):
     assert f"from origin {origin!r}" in server.log()  # one log line says why
 
 
-def test_the_pages_own_origin_connects(server, client):
-    c = client(headers={"Origin": server.url}, **LONG_POLLING[server.transport])
-    assert c.connected and c.emit("echo", "same origin") == "same origin"
+def test_the_pages_own_origin_connects(server):
+    with server.client(headers={"Origin": server.url}, **WIRES[server.transport]["polling"]) as c:
+        assert c.connected and c.emit("echo", "same origin") == "same origin"
