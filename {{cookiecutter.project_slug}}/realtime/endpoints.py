@@ -11,7 +11,7 @@ args, ack=None)``. Transports look the handler up when a client connects and
 never need to know what it does. :class:`Endpoint` implements the connection
 lifecycle once (accept, refuse, forget exactly once); the core endpoint
 (:class:`realtime.dispatch.CoreEndpoint`) and each client-signal URL
-(:class:`realtime.clientsignal.connection.SignalEndpoint`) subclass it and only
+(:class:`realtime.clientsignal.endpoint.SignalEndpoint`) subclass it and only
 say what happens on top.
 """
 

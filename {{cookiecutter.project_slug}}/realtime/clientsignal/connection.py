@@ -14,14 +14,11 @@ import keyword
 import logging
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections
 from django.dispatch import Signal
 
-from realtime import bus, ratelimit, stats
+from realtime import bus, stats
 from realtime.clientsignal import settings as cs_settings
-from realtime.endpoints import Endpoint
 from realtime.envelope import Envelope
-from realtime.exceptions import ConnectionRefused
 
 logger = logging.getLogger("realtime")
 
@@ -271,59 +268,3 @@ class _ClassBroadcast:
             bus.publish(Envelope.for_event(self.name, [payload], endpoint=url))
         if not urls:
             logger.debug("signal %r broadcast, but no CLIENTSIGNAL_CONNECTIONS URL serves it", self.name)
-
-
-class SignalEndpoint(Endpoint):
-    """The :class:`realtime.endpoints.Endpoint` of one client-signal URL (any transport).
-
-    Each accepted socket gets its own connection object (``cls(socket)``, as
-    ``socket.signal_connection``); ``on_open`` may refuse it, ``on_close``
-    runs once when it goes away.
-    """
-
-    wire = "clientsignal"
-
-    def __init__(self, url, cls):
-        self.url, self.cls = url, cls
-        self.json_encoder = cs_settings.json_encoder(cls) or SignalEncoder
-        self.json_object_hook = cs_settings.json_object_hook(cls)
-
-    def on_connect(self, socket):
-        connection = self.cls(socket)
-        socket.signal_connection = connection
-        if connection.on_open(socket.request) is False:
-            raise ConnectionRefused("refused by on_open")
-
-    def on_disconnect(self, socket):
-        socket.signal_connection.on_close()
-
-    def on_forget(self, socket):
-        connection = getattr(socket, "signal_connection", None)
-        if connection is not None:
-            connection._cleanup()
-
-    def message(self, socket, data):
-        stats.counters.messages_in += 1
-        connection = getattr(socket, "signal_connection", None)
-        if connection is not None:
-            connection._error("bad_frame", 'send signals as {"event": name, "data": {...}}')
-
-    def event(self, socket, name, args, ack=None):
-        stats.counters.messages_in += 1
-        connection = getattr(socket, "signal_connection", None)
-        if connection is None or not socket.connected:
-            return
-        limited = ratelimit.refusal(socket)  # one log line per streak
-        if limited is not None:
-            socket.emit("error", limited)
-            if ack is not None:
-                ack(limited)
-            return
-        close_old_connections()
-        error = None
-        try:
-            error = connection.handle(name, args[0] if args else None)
-        finally:
-            close_old_connections()
-            if ack is not None:
-                ack(error) if error is not None else ack()

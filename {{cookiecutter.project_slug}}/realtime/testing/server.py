@@ -119,15 +119,10 @@ class LiveServer:
 
         ``query`` (``"?refuse=1"``) reaches ``request.GET`` on the server.
         """
-        if self.transport == "socketio":
-            from realtime.testing.socketio import SocketIOTestClient
-
-            return SocketIOTestClient(self.url + query, **kwargs)
-        if self.transport == "sockjs":
-            from realtime.testing.sockjs import SockJSTestClient
-
-            return SockJSTestClient(transports.url("sockjs", self.url) + query, **kwargs)
-        raise ValueError(f"{self.command} serves no transport this knows a client for")
+        if self.transport is None:
+            raise ValueError(f"{self.command} serves no transport this knows a client for")
+        transport = transports.get(self.transport)
+        return transport.client_class(transport.url(self.url) + query, **kwargs)
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self):

@@ -60,6 +60,8 @@ def test_the_definition_fits_the_contract(name):
     assert issubclass(transport.adapter_class, delivery.Adapter) and transport.adapter_class.transport == name
     assert transport.runtime == catalog.TRANSPORTS[name]["runtime"]  # the entry's facts are the class's
     assert "address" in inspect.signature(transport.serve).parameters
+    for method in ("emit", "receive", "send", "close", "assert_nothing"):
+        assert callable(getattr(transport.client_class, method, None)), f"{name}'s test client lacks {method}"
     importlib.import_module(f"realtime.management.commands.{transport.command}")
 
 

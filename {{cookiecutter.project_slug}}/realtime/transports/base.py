@@ -36,6 +36,7 @@ class Transport:
       ``message``, ``disconnect`` (exactly once per accepted socket).
     * :attr:`adapter_class` is a :class:`realtime.delivery.Adapter` that
       writes an envelope to many sockets, encoding the frame once.
+    * :attr:`client_class` is its wire client for tests (``LiveServer.client``).
     * :meth:`serve` runs the server in this process until SIGTERM/SIGINT,
       starts the bus on :attr:`runtime`, registers the adapter while it runs,
       and serves ``/healthz``. Options it does not know are errors.
@@ -65,6 +66,12 @@ class Transport:
 
     @property
     def adapter_class(self):
+        raise NotImplementedError
+
+    @property
+    def client_class(self):
+        """Its wire client for tests (``realtime.testing``): ``cls(url, **options)``, connected,
+        with ``emit``, ``receive``, ``send``, ``close``, ``sid``, ``connected`` and ``connect_error``."""
         raise NotImplementedError
 
     def serve(self, address, port, **options):

@@ -36,6 +36,12 @@ class SocketIOTransport(Transport):
 
         return SocketIOAdapter
 
+    @property
+    def client_class(self):
+        from realtime.testing.socketio import SocketIOTestClient
+
+        return SocketIOTestClient
+
     def serve(self, address, port, serve_static=False):
         """Serve Django and Socket.IO on ``address:port`` until SIGTERM/SIGINT.
 

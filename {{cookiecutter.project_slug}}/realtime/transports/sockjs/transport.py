@@ -27,6 +27,12 @@ class SockJSTransport(Transport):
 
         return SockJSAdapter
 
+    @property
+    def client_class(self):
+        from realtime.testing.sockjs import SockJSTestClient
+
+        return SockJSTestClient
+
     def serve(self, address, port, django=False, static=False):
         """Serve SockJS (and Django with ``django``) on ``address:port`` until SIGTERM/SIGINT."""
         from realtime.transports.sockjs.server import SockJSServer
