@@ -34,7 +34,15 @@ def names():
 
 def available():
     """The registered transports whose code this project holds (a bake prunes the others)."""
-    return [name for name in catalog.TRANSPORTS if importlib.util.find_spec(f"realtime.transports.{name}")]
+    return [name for name, found in catalog.TRANSPORTS.items() if _present(found["definition"].rpartition(".")[0])]
+
+
+def _present(module):
+    """True if ``module`` can be imported (without importing it; its package may be imported)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def entry(name):
