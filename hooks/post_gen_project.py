@@ -5,39 +5,21 @@ Removes every file an answer excluded, writes a git-ignored ``.env`` (mode
 the supervised Redis's and HAProxy stats page's passwords (never in a tracked
 file, so regenerating with cruft gives clean diffs), and prints the next steps. The answers arrive as data (JSON in
 a raw string), never pasted into Python source. Paths follow the
-conventions in CONTRIBUTING.md: a transport's files are found by name, so a
+conventions in CONTRIBUTING.md: a transport's files are the globs of its entry
+in ``realtime/transports/catalog.py`` (the one registry of transports), so a
 new file of a transport only needs the right name to be pruned with it.
 """
 
 import json
 import os
+import runpy
 import secrets
 import shutil
 import sys
 from pathlib import Path
 
-SOCKETIO_PATHS = (
-    "realtime/transports/socketio",
-    "realtime/management/commands/rungevent.py",
-    "realtime/templatetags/socketio.py",
-    "realtime/static/realtime/socket.io*",
-    "realtime/static/realtime/realtime-socketio.js",
-    "realtime/testing/socketio.py",
-    "realtime/tests/test_socketio*.py",
-    "realtime/tests/seedapp",
-    "realtime/tests/protocolapp",
-)
-SOCKJS_PATHS = (
-    "realtime/transports/sockjs",
-    "realtime/management/commands/runsocket.py",
-    "realtime/static/realtime/sockjs*",
-    "realtime/static/realtime/realtime-sockjs.js",
-    "realtime/testing/sockjs.py",
-    "realtime/tests/test_sockjs*.py",
-    "realtime/tests/testapp/plain_sockjs.py",
-)
-# Tests of what needs both transports at once (Socket.IO and SockJS clients together).
-BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
+#: Where each transport's files are listed (plain data; this hook cannot import Django).
+CATALOG = "realtime/transports/catalog.py"
 REDIS_PATHS = (
     "realtime/bus/redis.py",
     "realtime/testing/redis_setup.py",
@@ -57,13 +39,22 @@ def remove(root, *patterns):
                 path.unlink()
 
 
+def transport_catalog(root):
+    """The project's transport registry (``TRANSPORTS``, ``EVERY_TRANSPORT_FILES``), read as data."""
+    return runpy.run_path(str(root / CATALOG))
+
+
 def prune_transports(root, transport):
-    if transport not in ("both", "socketio"):
-        remove(root, *SOCKETIO_PATHS)
-    if transport not in ("both", "sockjs"):
-        remove(root, *SOCKJS_PATHS)
-    if transport != "both":
-        remove(root, *BOTH_PATHS)
+    """Remove the files of every transport not chosen (``"both"`` keeps every one)."""
+    if not (root / CATALOG).is_file():
+        return  # a tree without the realtime app (the hook's own tests): no transport to prune
+    catalog = transport_catalog(root)
+    chosen = list(catalog["TRANSPORTS"]) if transport == "both" else [transport]
+    for name, entry in catalog["TRANSPORTS"].items():
+        if name not in chosen:
+            remove(root, *entry["files"])
+    if len(chosen) < len(catalog["TRANSPORTS"]):
+        remove(root, *catalog["EVERY_TRANSPORT_FILES"])
 
 
 def prune_redis(root, redis):

@@ -15,7 +15,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 
-from tests.conftest import TEMPLATE_DIR, bake
+from tests.conftest import SLUG_DIR, TEMPLATE_DIR, bake
 
 
 def context_for(**answers):
@@ -165,16 +165,21 @@ def run_post_gen(tmp_path, project, **answers):
     return subprocess.run([sys.executable, str(script)], cwd=project, capture_output=True, text=True, timeout=30)
 
 
+#: The transport registry the post-gen hook reads to prune: the real one, in every fake tree.
+CATALOG = "realtime/transports/catalog.py"
+
+
 def make_tree(root, paths):
     for path in paths:
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("x")
+        target.write_text((SLUG_DIR / CATALOG).read_text() if path == CATALOG else "x")
 
 
 TREE = [
     "manage.py",
     "realtime/__init__.py",
+    CATALOG,
     "realtime/bus/memory.py",
     "realtime/bus/redis.py",
     "realtime/transports/socketio/server.py",
@@ -220,6 +225,7 @@ def test_post_gen_sockjs_only_minimal(tmp_path):
         ".env",
         "manage.py",
         "realtime/__init__.py",
+        CATALOG,
         "realtime/bus/memory.py",
         "realtime/transports/sockjs/server.py",
         "realtime/management/commands/runsocket.py",

@@ -80,7 +80,7 @@ def max_message_bytes():
 
 def ping_interval():
     # Fractions are advertised exactly (python-engineio's truncation is fixed in
-    # transports/socketio/engineio_compat.py); below 100 ms clients spend their time pinging.
+    # transports/socketio/compat/); below 100 ms clients spend their time pinging.
     return _number("REALTIME_PING_INTERVAL", 0.1, "set it in seconds, e.g. 25 (or 0.3 for 300 ms).")
 
 

@@ -1,7 +1,10 @@
-"""Inbound: turn what a client did into signals.
+"""Inbound: turn what a client did into signals (the core endpoint, ``"/"``).
 
-Transports call these four functions; nothing here knows which transport a
-socket came by. They are synchronous: under gevent they run in the
+:class:`CoreEndpoint` is the :class:`realtime.endpoints.Endpoint` of the core
+endpoint; transports call its four methods (also available as this module's
+functions ``connect``, ``disconnect``, ``message`` and ``event``, so the
+module itself can be registered as a handler). Nothing here knows which
+transport a socket came by. They are synchronous: under gevent they run in the
 connection's greenlet, under tornado in a worker thread (never on the loop),
 so receivers may use the Django ORM as in a view.
 
@@ -18,9 +21,9 @@ import threading
 from django.db import close_old_connections
 
 from realtime import ratelimit, signals, stats
+from realtime.endpoints import Endpoint
 from realtime.events import Event
 from realtime.exceptions import ConnectionRefused
-from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
@@ -51,16 +54,11 @@ def _robust():
 RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error", "error", "message"})
 
 
-def connect(socket):
-    """Run ``socket_connected``; raises :class:`ConnectionRefused` to refuse.
+class CoreEndpoint(Endpoint):
+    """The core endpoint: ``socket_connected``/``socket_disconnected``, messages and events."""
 
-    The socket is in ``connected_sockets`` while the receivers run (so they
-    can join rooms and emit) and is removed again if one refuses.
-    """
-    close_old_connections()
-    connected_sockets._add(socket)
-    socket.connected = True
-    try:
+    def on_connect(self, socket):
+        """Run ``socket_connected``; a receiver's ``ConnectionRefused`` (or error) refuses."""
         with _robust():
             results = signals.socket_connected.send_robust(sender=socket, request=socket.request)
         for receiver, result in results:
@@ -74,72 +72,67 @@ def connect(socket):
                     exc_info=(type(result), result, result.__traceback__),
                 )
                 raise ConnectionRefused("server error")
-    except ConnectionRefused as refused:
-        _forget(socket)
-        stats.counters.refused += 1
-        logger.info("refused %s: %s", socket.sid, refused.reason)
-        raise
-    finally:
-        close_old_connections()
 
-
-def disconnect(socket):
-    """Run ``socket_disconnected`` once; safe to call twice or before connect."""
-    if not _forget(socket):
-        return
-    close_old_connections()
-    try:
+    def on_disconnect(self, socket):
         _send(signals.socket_disconnected, socket)
-    finally:
+
+    def message(self, socket, message):
+        """A plain message from the client: ``socket_client_message``."""
+        stats.counters.messages_in += 1
         close_old_connections()
+        try:
+            if not signals.socket_client_message.has_listeners():
+                logger.info("message from %s dropped: no socket_client_message receiver", socket.sid)
+                stats.counters.dropped += 1
+                return
+            _send(signals.socket_client_message, socket, message=message)
+        finally:
+            close_old_connections()
 
-
-def message(socket, message):
-    """A plain message from the client: ``socket_client_message``."""
-    stats.counters.messages_in += 1
-    close_old_connections()
-    try:
-        if not signals.socket_client_message.has_listeners():
-            logger.info("message from %s dropped: no socket_client_message receiver", socket.sid)
-            stats.counters.dropped += 1
+    def event(self, socket, name, args, ack=None):
+        """An event from the client: ``socket_client_event`` then the by-type signal."""
+        stats.counters.messages_in += 1
+        event = Event(name, args, ack=ack)
+        if not isinstance(name, str) or not name or len(name) > 200 or name in RESERVED_EVENTS:
+            _reject(socket, event, "bad_event", f"{str(name)[:50]!r} is not an event name a client may emit")
             return
-        _send(signals.socket_client_message, socket, message=message)
-    finally:
+        limited = ratelimit.refusal(socket)
+        if limited is not None:  # logged once per streak by ratelimit
+            event.ack(limited) if event.acknowledgeable() else socket.emit("error", limited)
+            return
+        typed = signals.socket_client_event_by_type.has_listeners(name)
+        if not typed and not signals.socket_client_event.has_listeners():
+            _reject(socket, event, "unknown_event", f"no receiver for event {name!r}")
+            return
         close_old_connections()
+        try:
+            results = _send(signals.socket_client_event, socket, event=event)
+            if typed:
+                results += _send(signals.socket_client_event_by_type[name], socket, event=event)
+        finally:
+            close_old_connections()
+        if event.acknowledgeable() and not event.acknowledged():
+            _ack_from_results(event, results)
 
 
-def event(socket, name, args, ack=None):
-    """An event from the client: ``socket_client_event`` then the by-type signal."""
-    stats.counters.messages_in += 1
-    event = Event(name, args, ack=ack)
-    if not isinstance(name, str) or not name or len(name) > 200 or name in RESERVED_EVENTS:
-        _reject(socket, event, "bad_event", f"{str(name)[:50]!r} is not an event name a client may emit")
-        return
-    limited = ratelimit.refusal(socket)
-    if limited is not None:  # logged once per streak by ratelimit
-        event.ack(limited) if event.acknowledgeable() else socket.emit("error", limited)
-        return
-    typed = signals.socket_client_event_by_type.has_listeners(name)
-    if not typed and not signals.socket_client_event.has_listeners():
-        _reject(socket, event, "unknown_event", f"no receiver for event {name!r}")
-        return
-    close_old_connections()
-    try:
-        results = _send(signals.socket_client_event, socket, event=event)
-        if typed:
-            results += _send(signals.socket_client_event_by_type[name], socket, event=event)
-    finally:
-        close_old_connections()
-    if event.acknowledgeable() and not event.acknowledged():
-        failed = any(isinstance(r, Exception) for r in results)
-        values = [r for r in results if r is not None and not isinstance(r, Exception)]
-        if failed and not values:
-            event.ack({"error": "server_error", "message": "the server failed to handle this event"})
-        elif values:
-            value = values[0]
-            event.ack(*value) if isinstance(value, tuple) else event.ack(value)
-        else:
-            event.ack()
+#: The core endpoint's handler (what ``realtime.endpoints.get("/")`` returns).
+core = CoreEndpoint()
+#: The handler's methods as functions: ``dispatch.connect(socket)`` etc. (and the
+#: module can be registered as a handler of another endpoint).
+connect, disconnect, message, event = core.connect, core.disconnect, core.message, core.event
+
+
+def _ack_from_results(event, results):
+    """A receiver's return value is the ack; a failure with no value, an error; else an empty ack."""
+    failed = any(isinstance(r, Exception) for r in results)
+    values = [r for r in results if r is not None and not isinstance(r, Exception)]
+    if failed and not values:
+        event.ack({"error": "server_error", "message": "the server failed to handle this event"})
+    elif values:
+        value = values[0]
+        event.ack(*value) if isinstance(value, tuple) else event.ack(value)
+    else:
+        event.ack()
 
 
 def _send(signal, socket, **kwargs):
@@ -167,16 +160,6 @@ def _reject(socket, event, code, text):
         event.ack(error)
     else:
         socket.emit("error", error)
-
-
-def _forget(socket):
-    """Leave every room and drop the socket from the registry, exactly once."""
-    if not connected_sockets._remove(socket):
-        return False
-    socket.connected = False
-    for room in list(socket.rooms):
-        socket.leave(room)
-    return True
 
 
 def _name(receiver):

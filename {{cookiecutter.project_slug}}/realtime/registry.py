@@ -65,16 +65,18 @@ class SocketRegistry:
             found = [s for s in found if s.sid != skip]
         return found
 
-    # -- used by the dispatcher and Socket, not by apps ---------------------
-    def _add(self, socket):
+    # -- for endpoint handlers and Socket, not for apps ---------------------
+    # (realtime.endpoints.Endpoint adds and removes; Socket.join/leave index rooms)
+    def add(self, socket):
+        """Add an accepted socket; False if one with its ``sid`` is here already."""
         with self._lock:
             if socket.sid in self._by_sid:
                 return False
             self._by_sid[socket.sid] = socket
             return True
 
-    def _remove(self, socket):
-        """Remove ``socket``; True only the first time (never raises)."""
+    def remove(self, socket):
+        """Remove ``socket`` and its room entries; True only the first time (never raises)."""
         with self._lock:
             if self._by_sid.get(socket.sid) is not socket:
                 return False
@@ -83,11 +85,13 @@ class SocketRegistry:
                 self._discard(socket, room)
             return True
 
-    def _join(self, socket, room):
+    def index_join(self, socket, room):
+        """Record that ``socket`` is in ``room`` (``Socket.join`` calls it)."""
         with self._lock:
             self._rooms[(socket.endpoint, room)].add(socket.sid)
 
-    def _leave(self, socket, room):
+    def index_leave(self, socket, room):
+        """Forget that ``socket`` is in ``room`` (``Socket.leave`` calls it)."""
         with self._lock:
             self._discard(socket, room)
 

@@ -87,7 +87,7 @@ class Socket:
         if room in self._rooms:
             return
         self._rooms.add(room)
-        registry.connected_sockets._join(self, room)
+        registry.connected_sockets.index_join(self, room)
         bus.get_bus().joined(self, room)
         signals.socket_joined_room.send(sender=self, request=self.request, room=room)
 
@@ -96,7 +96,7 @@ class Socket:
         if room not in self._rooms:
             return
         self._rooms.discard(room)
-        registry.connected_sockets._leave(self, room)
+        registry.connected_sockets.index_leave(self, room)
         bus.get_bus().left(self, room)
         signals.socket_left_room.send(sender=self, request=self.request, room=room)
 

@@ -35,9 +35,9 @@ from realtime.clientsignal.connection import (
     SignalConnection,
     SignalDataError,
     SignalEncoder,
-    SignalEndpoint,
     signal_object_hook,
 )
+from realtime.clientsignal.endpoint import SignalEndpoint
 
 __all__ = [
     "BaseSignalConnection",

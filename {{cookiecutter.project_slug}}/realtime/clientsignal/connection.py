@@ -14,14 +14,11 @@ import keyword
 import logging
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections
 from django.dispatch import Signal
 
-from realtime import bus, ratelimit, stats
+from realtime import bus, stats
 from realtime.clientsignal import settings as cs_settings
 from realtime.envelope import Envelope
-from realtime.exceptions import ConnectionRefused
-from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
 
@@ -271,82 +268,3 @@ class _ClassBroadcast:
             bus.publish(Envelope.for_event(self.name, [payload], endpoint=url))
         if not urls:
             logger.debug("signal %r broadcast, but no CLIENTSIGNAL_CONNECTIONS URL serves it", self.name)
-
-
-class SignalEndpoint:
-    """The :mod:`realtime.endpoints` handler of one client-signal URL (any transport)."""
-
-    wire = "clientsignal"
-
-    def __init__(self, url, cls):
-        self.url, self.cls = url, cls
-        self.json_encoder = cs_settings.json_encoder(cls) or SignalEncoder
-        self.json_object_hook = cs_settings.json_object_hook(cls)
-
-    def connect(self, socket):
-        close_old_connections()
-        connection = self.cls(socket)
-        socket.signal_connection = connection
-        connected_sockets._add(socket)
-        socket.connected = True
-        try:
-            if connection.on_open(socket.request) is False:
-                raise ConnectionRefused("refused by on_open")
-        except ConnectionRefused as refused:
-            self._forget(socket)
-            stats.counters.refused += 1
-            logger.info("refused %s on %s: %s", socket.sid, self.url, refused.reason)
-            raise
-        except Exception:
-            self._forget(socket)
-            logger.exception("%s.on_open raised; refusing %s", self.cls.__name__, socket.sid)
-            raise ConnectionRefused("server error") from None
-        finally:
-            close_old_connections()
-
-    def disconnect(self, socket):
-        if not self._forget(socket):
-            return
-        try:
-            socket.signal_connection.on_close()
-        except Exception:
-            logger.exception("%s.on_close raised", self.cls.__name__)
-        finally:
-            close_old_connections()
-
-    def message(self, socket, data):
-        stats.counters.messages_in += 1
-        connection = getattr(socket, "signal_connection", None)
-        if connection is not None:
-            connection._error("bad_frame", 'send signals as {"event": name, "data": {...}}')
-
-    def event(self, socket, name, args, ack=None):
-        stats.counters.messages_in += 1
-        connection = getattr(socket, "signal_connection", None)
-        if connection is None or not socket.connected:
-            return
-        limited = ratelimit.refusal(socket)  # one log line per streak
-        if limited is not None:
-            socket.emit("error", limited)
-            if ack is not None:
-                ack(limited)
-            return
-        close_old_connections()
-        error = None
-        try:
-            error = connection.handle(name, args[0] if args else None)
-        finally:
-            close_old_connections()
-            if ack is not None:
-                ack(error) if error is not None else ack()
-
-    def _forget(self, socket):
-        if not connected_sockets._remove(socket):
-            return False
-        socket.connected = False
-        connection = getattr(socket, "signal_connection", None)
-        if connection is not None:
-            connection._cleanup()
-        for room in list(socket.rooms):
-            socket.leave(room)
-        return True

@@ -18,9 +18,12 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join, json_script
 
+from realtime.transports import catalog
+
 register = template.Library()
 
-LIBRARIES = {"sockjs": "realtime/sockjs.min.js", "socketio": "realtime/socket.io.min.js"}
+#: Each transport's vendored browser library (from its catalog entry).
+LIBRARIES = {name: entry["library"] for name, entry in catalog.TRANSPORTS.items()}
 
 
 def _origin(url):

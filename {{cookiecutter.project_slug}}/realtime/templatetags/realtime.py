@@ -16,13 +16,12 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join, json_script
 
+from realtime.transports import catalog
+
 register = template.Library()
 
-#: The files of each transport, in load order.
-SCRIPTS = {
-    "socketio": ["realtime/socket.io.min.js", "realtime/realtime-socketio.js"],
-    "sockjs": ["realtime/sockjs.min.js", "realtime/realtime-sockjs.js"],
-}
+#: The files of each transport, in load order (from its catalog entry).
+SCRIPTS = {name: entry["scripts"] for name, entry in catalog.TRANSPORTS.items()}
 
 
 def transports():

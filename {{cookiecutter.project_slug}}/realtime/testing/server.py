@@ -13,6 +13,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from realtime import transports
+from realtime.transports import catalog
+
 
 def _ephemeral_floor():
     """The lowest port the kernel hands to outgoing connections (32768 on Linux)."""
@@ -57,8 +60,8 @@ def _project_root():
     return Path(settings.BASE_DIR)
 
 
-#: The command that serves each transport.
-TRANSPORT_COMMANDS = {"socketio": "rungevent", "sockjs": "runsocket"}
+#: The command that serves each transport (from :mod:`realtime.transports.catalog`).
+TRANSPORT_COMMANDS = {name: entry["command"] for name, entry in catalog.TRANSPORTS.items()}
 
 
 class LiveServer:
@@ -111,18 +114,15 @@ class LiveServer:
             raise ValueError(f"transport is one of {sorted(TRANSPORT_COMMANDS)}, not {transport!r}")
         return cls(TRANSPORT_COMMANDS[transport], **kwargs)
 
-    def client(self, **kwargs):
-        """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``)."""
-        if self.transport == "socketio":
-            from realtime.testing.socketio import SocketIOTestClient
+    def client(self, query="", **kwargs):
+        """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``).
 
-            return SocketIOTestClient(self.url, **kwargs)
-        if self.transport == "sockjs":
-            from realtime import conf
-            from realtime.testing.sockjs import SockJSTestClient
-
-            return SockJSTestClient(self.url + conf.sockjs_prefix(), **kwargs)
-        raise ValueError(f"{self.command} serves no transport this knows a client for")
+        ``query`` (``"?refuse=1"``) reaches ``request.GET`` on the server.
+        """
+        if self.transport is None:
+            raise ValueError(f"{self.command} serves no transport this knows a client for")
+        transport = transports.get(self.transport)
+        return transport.client_class(transport.url(self.url) + query, **kwargs)
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self):
@@ -133,8 +133,8 @@ class LiveServer:
         self.stop()
 
     def addr_args(self):
-        if self.command == "runsocket":
-            return ["--port", str(self.port), "--address", "127.0.0.1"]
+        if self.transport is not None:
+            return transports.argv(self.transport, "127.0.0.1", self.port)[1:]
         return [f"127.0.0.1:{self.port}"]
 
     def manage(self, *args, check=True, capture=True):

@@ -195,10 +195,10 @@ def test_registry_iteration_is_a_snapshot():
     reg = SocketRegistry()
     socks = [MemorySocket(sid=str(i)) for i in range(3)]
     for s in socks:
-        reg._add(s)
+        reg.add(s)
     for s in reg:
-        reg._remove(s)
-    assert len(reg) == 0 and reg._remove(socks[0]) is False
+        reg.remove(s)
+    assert len(reg) == 0 and reg.remove(socks[0]) is False
 
 
 # -- envelopes ---------------------------------------------------------------------

@@ -2,6 +2,10 @@
 
 Every test runs over the websocket and the long-polling transport. The
 server's receivers are in ``realtime.tests.testapp``.
+
+What every transport does (connect, refuse, events, acks both ways, rooms,
+close, origin) is ``test_transport_contract.py``; this module keeps what is
+particular to this transport or not in the contract.
 """
 
 import json
@@ -40,29 +44,6 @@ def client(gevent_server, transports):
         c.close()
 
 
-def test_connect_and_disconnect_fire_once_with_the_socket(gevent_server, client):
-    observer = client("?observer=1")
-    observer.receive("welcome")
-    c = client()
-    welcome = c.receive("welcome")
-    assert welcome["sid"] == c.sid == welcome["session_id"]
-    assert welcome["transport"] == "socketio"
-    assert welcome["user"] is None  # anonymous
-    assert welcome["connected"] is True  # in connected_sockets while connect receivers run
-    c.close()
-    assert observer.receive("gone") == welcome["sid"]
-    observer.assert_nothing("gone")
-    log = gevent_server.log()
-    assert log.count(f"{welcome['sid']} connected") == 1
-    assert log.count(f"{welcome['sid']} disconnected") == 1
-
-
-def test_logged_in_user_comes_from_the_session_cookie(gevent_server, client):
-    c = client(cookies=gevent_server.login("ann"))
-    assert c.receive("welcome")["user"] == "ann"
-    assert c.emit("whoami")["user"] == "ann"
-
-
 def test_private_endpoint_refuses_anonymous_and_accepts_logged_in(gevent_server, client):
     anonymous = client("?private=1")
     assert not anonymous.connected
@@ -72,36 +53,10 @@ def test_private_endpoint_refuses_anonymous_and_accepts_logged_in(gevent_server,
     assert bob.emit("whoami")["user"] == "bob"
 
 
-def test_refused_connection_gets_the_reason(client):
-    c = client("?refuse=1")
-    assert not c.connected
-    assert c.connect_error == "refused by test receiver"
-
-
 def test_unknown_namespace_is_refused(client):
     c = client(namespace="/no-such-endpoint")
     assert not c.connected
     assert c.connect_error == "Invalid namespace"  # the Node server's words
-
-
-def test_ack_by_event_ack_and_by_return_value(client):
-    c = client()
-    assert c.emit("seed_ack", "hello") == "I have received your message!"  # event.ack()
-    assert c.emit("echo", 1, {"a": [2]}) == [1, {"a": [2]}]  # returned tuple: several args
-    assert c.emit("echo", "one") == "one"
-
-
-def test_second_ack_is_an_error_not_a_second_packet(client):
-    c = client()
-    assert c.emit("double_ack") == "first"
-    assert c.receive("double_ack_refused") is True
-
-
-def test_event_without_ack_request_still_reaches_receivers(client):
-    c = client()
-    token = unique("noack")
-    c.emit("send_me", token, ack=False)
-    assert c.receive("message") == token
 
 
 def test_events_of_one_socket_run_in_order_and_do_not_block_others(client):
@@ -114,12 +69,6 @@ def test_events_of_one_socket_run_in_order_and_do_not_block_others(client):
     assert time.monotonic() - start < 0.4  # another socket is served while one sleeps
     assert slow.emit("echo", "after the nap") == "after the nap"
     assert time.monotonic() - start >= 0.5  # queued behind the nap of its own socket
-
-
-def test_plain_message_reaches_socket_client_message(client):
-    c = client()
-    c.send({"text": "hi"})
-    assert c.receive("message") == {"echo": {"text": "hi"}}
 
 
 def test_send_emit_and_broadcast_reach_exactly_the_right_clients(client):
@@ -146,36 +95,6 @@ def test_binary_data_both_ways(client):
     assert a.emit("echo", b"\x00\x01bin") == b"\x00\x01bin"
     a.emit("broadcast", {"blob": b"\xff\x00"}, ack=False)
     assert b.receive("broadcast") == {"blob": b"\xff\x00"}
-
-
-def test_room_emits_reach_members_only(client):
-    a, b, c = client(), client(), client()
-    room = unique("room")
-    assert a.emit("join", room) == [room]
-    assert b.emit("join", room) == [room]
-    c.emit("to_room", room, "hello room")
-    assert a.receive("room_message") == "hello room"
-    assert b.receive("room_message") == "hello room"
-    c.assert_nothing("room_message")
-
-    assert b.emit("leave", room) == []
-    c.emit("to_room", room, "again")
-    assert a.receive("room_message") == "again"
-    b.assert_nothing("room_message")
-
-
-def test_server_emit_with_callback_gets_the_clients_ack(client):
-    c = client()
-    c.ack_replies["please_ack"] = lambda data: {"got": data}
-    c.emit("server_emit_with_ack", "payload", ack=False)
-    assert c.receive("please_ack") == "payload"
-    assert c.receive("client_acked") == [{"got": "payload"}]
-
-
-def test_server_side_disconnect(client):
-    c = client()
-    c.emit("kick", ack=False)
-    assert c.disconnected.wait(5)
 
 
 def test_realtime_emit_from_a_django_view_reaches_the_room(gevent_server, client):

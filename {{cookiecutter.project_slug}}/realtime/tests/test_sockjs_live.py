@@ -1,5 +1,9 @@
 """SockJS on a live ``runsocket``: the core API over websocket and xhr-polling.
 
+What every transport does (connect, refuse, events, acks both ways, rooms,
+close, origin) is ``test_transport_contract.py``; this module keeps what is
+particular to this transport or not in the contract.
+
 Each test talks to one shared server (``sockjs_server`` in conftest) with
 real SockJS clients, and uses its own rooms and data.
 """
@@ -19,36 +23,6 @@ def client(server, transport="websocket", query="", **kwargs):
     return SockJSTestClient(f"{server.url}/sockjs{query}", transport=transport, **kwargs)
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
-def test_anonymous_and_logged_in_sender(sockjs_server, transport):
-    with client(sockjs_server, transport) as anon:
-        welcome = anon.receive("welcome")
-        assert welcome["transport"] == "sockjs" and welcome["user"] is None
-        assert welcome["sid"] == anon.sid == welcome["session_id"] and welcome["connected"]
-        assert anon.emit("whoami")["user"] is None
-    cookies = sockjs_server.login("ann-" + transport)
-    with client(sockjs_server, transport, cookies=cookies) as ann:
-        assert ann.receive("welcome")["user"] == "ann-" + transport
-        assert ann.emit("whoami") == {**ann.received("welcome")[0], "rooms": []}
-
-
-@pytest.mark.parametrize("transport", TRANSPORTS)
-def test_acks_both_ways_and_messages(sockjs_server, transport):
-    with client(sockjs_server, transport) as c:
-        assert c.emit("echo", 1, "two", {"three": [3]}) == [1, "two", {"three": [3]}]
-        assert c.emit("seed_ack", "hi") == "I have received your message!"
-        assert c.emit("double_ack") == "first"
-        assert c.receive("double_ack_refused") is True
-        c.ack_replies["please_ack"] = lambda *args: ("got", *args)
-        c.emit("server_emit_with_ack", {"n": 1}, ack=False)
-        assert c.receive("please_ack") == {"n": 1}
-        assert c.receive("client_acked") == ["got", {"n": 1}]
-        c.send({"plain": "message"})
-        assert c.receive_message() == {"echo": {"plain": "message"}}
-        c.emit("send_me", "ü ✓", ack=False)
-        assert c.receive_message() == "ü ✓"
-
-
 def test_broadcast_emit_excludes_sender_and_reaches_both_transports(sockjs_server):
     with client(sockjs_server) as a, client(sockjs_server, "xhr") as b, client(sockjs_server) as c:
         token = uuid.uuid4().hex
@@ -59,19 +33,6 @@ def test_broadcast_emit_excludes_sender_and_reaches_both_transports(sockjs_serve
         b.emit("broadcast_send", {"t": token})
         assert a.receive_message() == {"t": token} and c.receive_message() == {"t": token}
         b.assert_nothing("\0message", within=0.2)
-
-
-@pytest.mark.parametrize("transport", TRANSPORTS)
-def test_rooms(sockjs_server, transport):
-    room = "room-" + uuid.uuid4().hex[:8]
-    with client(sockjs_server, transport) as inside, client(sockjs_server) as outside:
-        assert inside.emit("join", room) == [room]
-        outside.emit("to_room", room, "hello room", ack=True)
-        assert inside.receive("room_message") == "hello room"
-        outside.assert_nothing("room_message")
-        assert inside.emit("leave", room) == []
-        outside.emit("to_room", room, "after leave")
-        inside.assert_nothing("room_message")
 
 
 def test_emit_from_a_django_view_reaches_sockjs_clients(sockjs_server):

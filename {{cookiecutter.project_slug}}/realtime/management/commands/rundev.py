@@ -36,7 +36,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from realtime import conf
+from realtime import conf, transports
 
 STOP_TIMEOUT = 10
 POLL_SECONDS = 0.5
@@ -44,24 +44,30 @@ POLL_SECONDS = 0.5
 SETTLE_SECONDS = 0.3
 
 
-def plan(transports, address, port):
-    """The child commands (argv tails after ``manage.py``) and extra env for the given transports."""
-    transports = list(transports)
-    unknown = set(transports) - {"socketio", "sockjs"}
-    if unknown or not transports:
-        raise CommandError(f"REALTIME_TRANSPORTS must list 'socketio' and/or 'sockjs' (got {transports!r}).")
-    if "socketio" not in transports:
-        return [["runsocket", "--port", str(port), "--address", address, "--django", "--static"]], {}
-    children = [["rungevent", f"{address}:{port}"]]
+def plan(chosen, address, port):
+    """The child commands (argv tails after ``manage.py``) and extra env for the chosen transports.
+
+    Each transport's command comes from its catalog entry
+    (:mod:`realtime.transports.catalog`). The first in the catalog's order
+    serves the site on ``port``; each other one listens on the next port, and
+    the pages are told where (its ``url_setting``).
+    """
+    chosen = list(chosen)
+    known = transports.names()
+    if not chosen or set(chosen) - set(known):
+        raise CommandError(f"REALTIME_TRANSPORTS must list {' and/or '.join(map(repr, known))} (got {chosen!r}).")
+    ordered = [name for name in known if name in chosen]
+    children = [transports.argv(ordered[0], address, port, site=True)]
     env = {}
-    if "sockjs" in transports:
-        children.append(["runsocket", "--port", str(port + 1), "--address", address])
-        env["REALTIME_SOCKJS_URL"] = f"http://{address}:{port + 1}{conf.sockjs_prefix()}"
+    for offset, name in enumerate(ordered[1:], start=1):
+        children.append(transports.argv(name, address, port + offset))
+        env[transports.entry(name)["url_setting"]] = transports.url(name, f"http://{address}:{port + offset}")
+    if len(children) > 1:
         if getattr(settings, "REALTIME_ALLOWED_ORIGINS", None) is None:
-            # The pages (port) connect to SockJS on port + 1: another origin, allowed by name.
-            env["REALTIME_ALLOWED_ORIGINS"] = ",".join(dev_origins(address, port, port + 1))
+            # The pages (port) connect to the others on the next ports: other origins, allowed by name.
+            env["REALTIME_ALLOWED_ORIGINS"] = ",".join(dev_origins(address, *range(port, port + len(children))))
         if conf.bus_backend() is None:
-            # Two processes: join them with the local bus so both transports share rooms.
+            # Several processes: join them with the local bus so every transport shares rooms.
             env["REALTIME_BUS_BACKEND"] = "realtime.bus.local.LocalBus"
             env["REALTIME_LOCAL_BUS_DIR"] = tempfile.mkdtemp(prefix="realtime-bus-")
     return children, env

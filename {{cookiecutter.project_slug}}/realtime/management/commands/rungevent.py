@@ -14,13 +14,15 @@ never does; psycopg2 needs ``psycogreen``), so keep their queries short.
 
 ``SIGTERM`` (``supervisorctl stop``) ends Engine.IO transports, so clients
 reconnect (to another process behind the proxy, or to this one once back),
-waits up to ``SHUTDOWN_GRACE`` seconds for requests in flight and exits 0.
+waits up to ``transport.SHUTDOWN_GRACE`` seconds for requests in flight and exits 0.
+
+The server itself is put together by
+:class:`realtime.transports.socketio.transport.SocketIOTransport`; this
+command only parses its arguments, patches and reloads.
 """
 
 import logging
-import os
 import re
-import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -30,8 +32,6 @@ logger = logging.getLogger("realtime")
 ADDR_PORT = re.compile(r"^(?:(?P<addr>[^:\[\]]+|\[[0-9a-fA-F:]+\]):)?(?P<port>\d+)$")
 DEFAULT_ADDR = "127.0.0.1"
 DEFAULT_PORT = 8000
-#: Seconds connections get to close on SIGTERM before the server stops anyway.
-SHUTDOWN_GRACE = 3
 
 
 class Command(BaseCommand):
@@ -65,69 +65,14 @@ class Command(BaseCommand):
             self.serve(addr, port, serve_static)
 
     def serve(self, addr, port, serve_static):
-        import gevent
-        from gevent.pywsgi import WSGIServer
+        from realtime.transports import get
 
-        from realtime import conf, delivery
-        from realtime.bus import get_bus
-        from realtime.transports.socketio import RealtimeSocketIOServer, build_app
-        from realtime.transports.socketio.adapter import SocketIOAdapter
-        from realtime.transports.socketio.handler import RealtimeWebSocketHandler
-
-        conf.check_all()
-        sio = RealtimeSocketIOServer()
-        django_app = None
-        if serve_static:
-            from django.contrib.staticfiles.handlers import StaticFilesHandler
-            from django.core.wsgi import get_wsgi_application
-
-            django_app = StaticFilesHandler(get_wsgi_application())
-        app = build_app(sio, django_app)
-        adapter = SocketIOAdapter(sio)
-        delivery.register_adapter(adapter)
-        bus = get_bus()
-        bus.start(runtime="gevent")
-
-        server = WSGIServer(
-            (addr, port),
-            app,
-            handler_class=RealtimeWebSocketHandler,
-            log=None,  # no access log: long-polling would write a line per poll
-            error_log=logging.getLogger("realtime.gevent"),
-        )
-        stopping = []
-
-        def shutdown(signum=None, frame=None):
-            if stopping:
-                return
-            stopping.append(True)
-            logger.info("rungevent: shutting down, telling %d connection(s) to reconnect", len(sio.eio.sockets))
-            sio.close_all()
-            server.stop(timeout=SHUTDOWN_GRACE)
-
-        gevent.signal_handler(signal.SIGTERM, shutdown)
-        gevent.signal_handler(signal.SIGINT, shutdown)
         try:
-            server.init_socket()
+            get("socketio").serve(addr, port, serve_static=serve_static)
         except OSError as exc:
-            raise CommandError(f"cannot listen on {addr}:{port}: {exc}") from None
-        logger.info(
-            "rungevent: serving Django and Socket.IO (/%s/) on http://%s:%d/ (pid %d)",
-            conf.socketio_path(),
-            addr,
-            port,
-            os.getpid(),
-        )
-        try:
-            server.serve_forever()
-        finally:
-            delivery.unregister_adapter(adapter)
-            try:
-                sio.shutdown()
-                bus.close()
-            except Exception:
-                logger.exception("rungevent: error while shutting down")
-            logger.info("rungevent: stopped")
+            raise CommandError(
+                f"cannot listen on {addr}:{port}: {exc}; stop what uses it or choose another port"
+            ) from None
 
 
 def parse_addrport(value):

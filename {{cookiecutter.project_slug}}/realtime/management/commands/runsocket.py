@@ -32,11 +32,11 @@ class Command(BaseCommand):
             raise CommandError("--static serves static files through Django: add --django (or serve them elsewhere).")
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535 (got {port}).")
-        from realtime.transports.sockjs.server import SockJSServer
+        from realtime.transports import get
 
         def inner():
             try:
-                SockJSServer(address=address, port=port, django=django, static=static).run()
+                get("sockjs").serve(address, port, django=django, static=static)
             except OSError as exc:
                 if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
                     raise

@@ -9,14 +9,14 @@ together, see :func:`write`); only a client whose socket cannot take them
 right now (or that still has frames queued) falls back to its queue, in
 order. Long-polling clients always use the queue.
 
-Reach-ins into the libraries are in :mod:`.compat`.
+Reach-ins into the libraries are in :mod:`.compat` and :mod:`.pywsgi_compat`.
 """
 
 import logging
 import socket as _socket
 import struct
 
-from realtime.transports.socketio import compat
+from realtime.transports.socketio import compat, pywsgi_compat
 from realtime.transports.socketio.guard import GuardedWebSocket
 
 logger = logging.getLogger("realtime")
@@ -60,7 +60,7 @@ class DirectWebSocket(GuardedWebSocket):
         self.eio_socket = compat.engineio_socket_of(self.app)
         websocket = environ.get("wsgi.websocket")
         if websocket is not None and self.eio_socket is not None:
-            self.raw = compat.tcp_socket(websocket)
+            self.raw = pywsgi_compat.tcp_socket(websocket)
             try:
                 # Small frames go out at once: Nagle would hold one back until the
                 # previous one is acknowledged (tens of ms with delayed ACKs).
@@ -178,4 +178,4 @@ def write(server, sockets, frames):
             flush()
         elif not _batch["scheduled"]:
             _batch["scheduled"] = True
-            compat.call_soon(flush)
+            pywsgi_compat.call_soon(flush)

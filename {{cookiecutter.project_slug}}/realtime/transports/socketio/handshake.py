@@ -16,7 +16,7 @@ import logging
 
 import gevent
 
-from realtime.transports.socketio import engineio_compat
+from realtime.transports.socketio import compat
 
 logger = logging.getLogger("realtime")
 
@@ -58,7 +58,7 @@ class HandshakeMixin:
         if eio_sid in self._awaiting_connect:
             self._awaiting_connect.discard(eio_sid)
             logger.info("closing Engine.IO session %s: no namespace joined within REALTIME_CONNECT_TIMEOUT", eio_sid)
-            engineio_compat.close_session(self.eio, eio_sid)
+            compat.close_session(self.eio, eio_sid)
 
     def _handle_eio_disconnect(self, eio_sid, reason):
         self._awaiting_connect.discard(eio_sid)

@@ -1,4 +1,8 @@
-"""Every reach into gevent.pywsgi's internals, in one place: bad HTTP gets one log line.
+"""Every reach into gevent's internals (pywsgi, and gevent-websocket on it), in one place.
+
+Bad HTTP gets one log line (below); the direct websocket writer finds the TCP
+socket under a gevent-websocket ``WebSocket`` (:func:`tcp_socket`, the pywsgi
+handler's socket) and runs callbacks on the hub (:func:`call_soon`).
 
 gevent's WSGI server answers a malformed request with 400, but the fuzz tests
 (``test_socketio_fuzz.py``) found three ways it logs more than a line:
@@ -36,6 +40,18 @@ REQUIRED = (
     (pywsgi, "_InvalidClientInput"),
     (pywsgi, "_BAD_REQUEST_RESPONSE"),
 )
+
+
+def tcp_socket(websocket):
+    """The gevent TCP socket under a gevent-websocket ``WebSocket`` (its pywsgi handler's)."""
+    return websocket.stream.handler.socket
+
+
+def call_soon(callback):
+    """Run ``callback()`` in this turn of the gevent loop, once the running greenlet yields."""
+    import gevent
+
+    gevent.get_hub().loop.run_callback(callback)
 
 
 def check_library():

@@ -17,7 +17,7 @@ protocol documents where python-socketio does not:
   ``REALTIME_CONNECT_TIMEOUT`` is closed.
 
 The first and last live in :mod:`.handshake`, Engine.IO fixes in
-:mod:`.engineio_compat`. Every namespace is an
+:mod:`.compat`. Every namespace is an
 endpoint registered in :mod:`realtime.endpoints`; any other namespace gets
 ``CONNECT_ERROR`` ``{"message": "Invalid namespace"}``.
 """
@@ -33,7 +33,6 @@ from realtime import conf, endpoints, stats
 from realtime.exceptions import ConnectionRefused
 from realtime.origins import origin_allowed
 from realtime.requests import request_from_environ
-from realtime.transports.socketio import engineio_compat
 from realtime.transports.socketio.guard import MAX_DEPTH, too_deep
 from realtime.transports.socketio.handshake import HandshakeMixin
 from realtime.transports.socketio import compat, direct, inbox
@@ -88,11 +87,11 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             "engineio_logger": _library_logger("engineio.server"),
         }
         defaults.update(options)
-        engineio_compat.check_library()
+        compat.check_library()
         super().__init__(**defaults)
         # Our websocket wrapper drops bad frames before Engine.IO sees them,
         # and takes prepared frames straight to the client (see .direct).
-        self.eio._async = dict(self.eio._async, websocket=DirectWebSocket)
+        compat.use_websocket_driver(self.eio, DirectWebSocket)
         compat.allow_polling_batches(conf.max_message_bytes())
         if self.async_mode == "gevent":
             compat.use_timer_pings()
@@ -103,7 +102,7 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
         self.on("disconnect", self._on_disconnect, namespace="*")
 
     def _engineio_server_class(self):
-        return engineio_compat.EngineIOServer
+        return compat.EngineIOServer
 
     # -- inbound: connect / disconnect -----------------------------------------
     def _on_connect(self, namespace, sid, environ, auth=None):
@@ -145,21 +144,21 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
     def _handle_eio_message(self, eio_sid, data):
         """Decode a Socket.IO packet; a malformed one closes the session (one log line)."""
         try:
-            self._count_attachment(self._binary_packet.get(eio_sid), data)
+            self._count_attachment(compat.pending_binary(self, eio_sid), data)
             super()._handle_eio_message(eio_sid, data)
-            pending = self._binary_packet.get(eio_sid)
+            pending = compat.pending_binary(self, eio_sid)
             if pending is not None and pending.attachment_count > MAX_ATTACHMENTS:
                 raise ValueError(f"{pending.attachment_count} attachments announced, over {MAX_ATTACHMENTS}")
         except Exception as exc:
             stats.counters.dropped += 1
-            self._binary_packet.pop(eio_sid, None)
+            compat.drop_pending_binary(self, eio_sid)
             logger.warning(
                 "closing Engine.IO session %s: malformed Socket.IO packet: %s (%.80r)",
                 eio_sid,
                 exc or type(exc).__name__,
                 data,
             )
-            engineio_compat.close_session(self.eio, eio_sid)
+            compat.close_session(self.eio, eio_sid)
 
     def _count_attachment(self, pending, data):
         """A binary packet's attachments may not add up past the message limit: python-socketio
@@ -239,7 +238,7 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
         if getattr(socket, "held", None) is not None:
             socket.held.append(functools.partial(self.write_event_with_ack, socket, event, args, callback))
             return
-        id = self.manager._generate_ack_id(socket.sid, callback)
+        id = compat.new_ack_id(self, socket.sid, callback)
         pkt = self.packet_class(sio_packet.EVENT, namespace=socket.endpoint, data=[event, *args], id=id)
         self._send_packet(socket.eio_sid, pkt)
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 
 from realtime import conf, stats
 from realtime.origins import origin_allowed
-from realtime.transports.socketio import engineio_compat
+from realtime.transports.socketio import compat
 from realtime.transports.socketio.guard import payload_problem
 
 logger = logging.getLogger("realtime")
@@ -88,7 +88,7 @@ class RealtimeWSGIApp:
             return "400 Bad Request", "a POST belongs to a session: add the sid of an open session"
         if sid is None and query.get("EIO") != ["4"]:
             return "400 Bad Request", "unsupported protocol version: EIO=4 (Socket.IO 3+ clients) is required"
-        if sid is not None and not engineio_compat.session_open(self.server.eio, sid):
+        if sid is not None and not compat.session_open(self.server.eio, sid):
             return "400 Bad Request", "unknown or closed session: open a new one"
         return None
 
@@ -113,17 +113,17 @@ class RealtimeWSGIApp:
                 length,
                 self.max_bytes,
             )
-            engineio_compat.close_session(self.server.eio, sid)  # the pending or next poll gets CLOSE
+            compat.close_session(self.server.eio, sid)  # the pending or next poll gets CLOSE
             return "413 Content Too Large", "message too large"
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
         problem = payload_problem(body)
-        if problem is not None and engineio_compat.session_open(self.server.eio, sid):
+        if problem is not None and compat.session_open(self.server.eio, sid):
             stats.counters.dropped += 1
             logger.warning(
                 "closing polling session %s from %s: malformed Engine.IO payload: %s (%.60r)", sid, peer, problem, body
             )
-            engineio_compat.close_session(self.server.eio, sid)  # the pending or next poll gets CLOSE
+            compat.close_session(self.server.eio, sid)  # the pending or next poll gets CLOSE
             return "400 Bad Request", "malformed payload"
         return None
 

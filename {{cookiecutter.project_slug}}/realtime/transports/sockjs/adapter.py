@@ -23,6 +23,7 @@ from tornado.iostream import IOStream, StreamClosedError
 
 from realtime.delivery import Adapter
 from realtime.transports.sockjs.connection import send_prepared
+from realtime.transports.sockjs.tornado_compat import write_buffer_empty
 
 logger = logging.getLogger("realtime.delivery")
 
@@ -49,7 +50,7 @@ def write_frame(stream, frame):
     whatever the kernel does not take goes through ``IOStream.write``.
     """
     try:
-        if type(stream) is IOStream and not len(stream._write_buffer) and stream.socket is not None:
+        if type(stream) is IOStream and write_buffer_empty(stream) and stream.socket is not None:
             try:
                 sent = stream.socket.send(frame)
             except BlockingIOError:

@@ -29,6 +29,7 @@ from realtime import conf, endpoints
 from realtime.transports.sockjs.connection import RealtimeConnection
 from realtime.transports.sockjs.framing import CoreWire, SignalWire
 from realtime.transports.sockjs.handlers import harden
+from realtime.transports.sockjs import sockjs_compat
 from realtime.transports.sockjs.session import RealtimeSession
 
 TRANSPORT_NAMES = {"websocket", "xhr", "xhr_streaming", "eventsource", "jsonp", "htmlfile"}
@@ -120,6 +121,7 @@ def mounted():
 
 def build_routers(io_loop):
     """Every endpoint's router, with hardened handlers; returns ``[(prefix, router)]``."""
+    sockjs_compat.check_library()
     routers = []
     for prefix, endpoint, cls, wire in mounted():
         options = endpoint_options(prefix, cls)
@@ -133,10 +135,13 @@ def build_routers(io_loop):
             connection = cls
         router = SockJSRouter(connection, prefix, options, io_loop=io_loop, session_kls=RealtimeSession)
         jsonp_off = "jsonp" in options["disabled_transports"]
-        router._transport_urls = [
-            (pattern, harden(handler_class), kwargs)
-            for pattern, handler_class, kwargs in router.urls
-            if not (jsonp_off and pattern.endswith("/jsonp_send$"))
-        ]
+        sockjs_compat.replace_routes(
+            router,
+            [
+                (pattern, harden(handler_class), kwargs)
+                for pattern, handler_class, kwargs in router.urls
+                if not (jsonp_off and pattern.endswith("/jsonp_send$"))
+            ],
+        )
         routers.append((prefix, router))
     return routers

@@ -24,7 +24,6 @@ from tornado.wsgi import WSGIContainer
 from realtime import bus, conf, delivery
 from realtime.registry import connected_sockets
 from realtime.transports.sockjs import workers
-from realtime.transports.sockjs.adapter import SockJSAdapter
 from realtime.transports.sockjs.connection import CLOSE_RESTART, close_session
 from realtime.transports.sockjs.gate import RequestGate
 from realtime.transports.sockjs.handlers import HealthHandler, log_request
@@ -116,9 +115,12 @@ class SockJSServer:
         prefixes = [prefix for prefix, *_ in mounted()]
         self.http = HTTPServer(RequestGate(app, prefixes), xheaders=xheaders)  # checks headers before bodies
         self.http.listen(self.port, self.address)
-        self.adapter = SockJSAdapter(self.io_loop)
+        from realtime.transports import get
+
+        transport = get("sockjs")
+        self.adapter = transport.adapter_class(self.io_loop)
         delivery.register_adapter(self.adapter)
-        bus.get_bus().start(runtime="tornado", io_loop=self.io_loop)
+        bus.get_bus().start(runtime=transport.runtime, io_loop=self.io_loop)
         if threading.current_thread() is threading.main_thread():
             aio = asyncio.get_event_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,28 +1,7 @@
-"""Every reach-into python-engineio's internals, in one place.
+"""python-engineio's protocol fixes (part of :mod:`realtime.transports.socketio.compat`).
 
-python-engineio 4.x speaks Engine.IO v4 well, but differs from the protocol
-documents (and from the Node reference server) in a few places that matter
-to non-browser clients. Each fix below overrides one private method; the
-names they rely on are listed in :data:`REQUIRED` and checked by
-:func:`check_library` (run at start-up and by ``test_socketio_protocol``), so
-an upgrade of python-engineio that renames them fails loudly instead of
-silently undoing a fix.
-
-* The handshake's ``pingInterval`` is truncated to whole seconds
-  (``int(0.3) * 1000 == 0``): :meth:`EngineIOServer._trigger_event` rewrites
-  the OPEN packet, still queued, with the exact milliseconds.
-* A missing pong is noticed by a sweep over all sessions, up to
-  ``pingTimeout`` late: :meth:`EngineIOSocket._send_ping` closes the session
-  at its own deadline.
-* A second GET while one is pending waits on the same queue: it now closes
-  the session (the protocol's "overlap"), answering the pending poll.
-* After a client's CLOSE over long-polling the pending poll gets an empty
-  200; the protocol says ``6`` (NOOP).
-* During an upgrade the NOOP that ends the pending poll is queued even when
-  no poll is pending, and then travels over the new websocket.
-* A client's bad request (unknown transport, version or session, a bad
-  upgrade) is logged at ERROR the first time, then at INFO: each is now one
-  WARNING line (found by ``test_socketio_fuzz``).
+Each overrides a private method listed in ``compat.REQUIRED``; the package's
+docstring says what each fixes. Kept apart only for size.
 """
 
 import logging
@@ -33,30 +12,6 @@ from engineio import packet as eio_packet
 from engineio import socket as eio_socket
 
 logger = logging.getLogger("realtime")
-
-#: (class, attribute) pairs the overrides below replace or call.
-REQUIRED = (
-    (engineio.Server, "_trigger_event"),
-    (engineio.Server, "_handle_connect"),
-    (engineio.Server, "_log_error_once"),
-    (eio_socket.Socket, "_send_ping"),
-    (eio_socket.Socket, "schedule_ping"),
-    (eio_socket.Socket, "handle_get_request"),
-    (eio_socket.Socket, "receive"),
-    (eio_socket.Socket, "poll"),
-    (eio_socket.Socket, "_websocket_handler"),
-)
-
-
-def check_library():
-    """Raise ``RuntimeError`` naming what python-engineio no longer has."""
-    missing = [f"{cls.__module__}.{cls.__name__}.{name}" for cls, name in REQUIRED if not hasattr(cls, name)]
-    if missing:
-        raise RuntimeError(
-            f"python-engineio {engineio.__version__ if hasattr(engineio, '__version__') else '?'} lacks "
-            f"{', '.join(missing)}: realtime/transports/socketio/engineio_compat.py must be updated for it "
-            "(or pin python-engineio to the version in pyproject.toml)."
-        )
 
 
 def milliseconds(seconds):
@@ -174,8 +129,8 @@ class EngineIOServer(engineio.Server):
         if opening is None or opening.packet_type != eio_packet.OPEN or not isinstance(opening.data, dict):
             # _handle_connect no longer queues OPEN first: the library changed.
             self._log_error_once(
-                "engineio_compat: no OPEN packet to fix; pingInterval may be truncated. Update "
-                "realtime/transports/socketio/engineio_compat.py for this python-engineio.",
+                "compat: no OPEN packet to fix; pingInterval may be truncated. Update "
+                "realtime/transports/socketio/compat/ for this python-engineio.",
                 "realtime-open-packet",
             )
             return
@@ -184,19 +139,49 @@ class EngineIOServer(engineio.Server):
         opening.encode_cache = None
 
 
-def close_session(eio, sid, reason=None):
-    """End an Engine.IO session now, without waiting for its queue to drain.
+def _schedule_ping_on_a_timer(self):
+    """``engineio.socket.Socket.schedule_ping`` without a sleeping greenlet per client.
 
-    ``engineio.Server.disconnect`` waits until the client has read every
-    queued packet (the next poll, for long-polling); this queues CLOSE and
-    returns, so the request that found the problem is answered at once.
+    Engine.IO parks one greenlet per connection in ``sleep(ping_interval)``
+    (about 8 KB each, for every idle connection); a gevent timer does the
+    same wait for a few hundred bytes. A second timer closes the session at
+    its pong deadline, as :meth:`EngineIOSocket._send_ping`
+    does for the other drivers (Engine.IO itself waits for its next sweep).
     """
-    session = eio.sockets.get(sid)
-    if session is not None and not (session.closing or session.closed):
-        session.close(wait=False, abort=False, reason=reason or eio.reason.TRANSPORT_ERROR)
+    if not self.last_ping:
+        return
+    self.last_ping = None
+    import gevent
+
+    timer = gevent.get_hub().loop.timer(self.server.ping_interval)
+    timer.start(_ping_due, self, timer)
 
 
-def session_open(eio, sid):
-    """True if ``sid`` names an Engine.IO session that is still open."""
-    session = eio.sockets.get(sid)
-    return session is not None and not session.closed
+def _ping_due(eio_socket, timer):  # runs in the gevent hub: must not block
+    timer.close()
+    if eio_socket.closing or eio_socket.closed:
+        return
+    import gevent
+
+    seq = eio_socket._ping_seq = getattr(eio_socket, "_ping_seq", 0) + 1
+    eio_socket.last_ping = time.time()
+    eio_socket.queue.put(eio_packet.Packet(eio_packet.PING))
+    deadline = gevent.get_hub().loop.timer(eio_socket.server.ping_timeout)
+    deadline.start(_pong_overdue, eio_socket, deadline, seq)
+
+
+def _pong_overdue(eio_socket, timer, seq):  # in the hub too: the close runs in a greenlet
+    timer.close()
+    # A pong sets last_ping to None (schedule_ping) and starts the next cycle.
+    if seq != eio_socket._ping_seq or eio_socket.last_ping is None or eio_socket.closing or eio_socket.closed:
+        return
+    import gevent
+
+    eio_socket.server.logger.info("%s: no pong within pingTimeout, closing", eio_socket.sid)
+    eio_socket.last_ping = None  # else send() sees the timeout and skips the CLOSE packet
+    gevent.spawn(eio_socket.close, wait=False, abort=False, reason=eio_socket.server.reason.PING_TIMEOUT)
+
+
+def use_timer_pings():
+    """Engine.IO's pings from timers (gevent only; see :func:`_schedule_ping_on_a_timer`)."""
+    eio_socket.Socket.schedule_ping = _schedule_ping_on_a_timer
