@@ -12,7 +12,8 @@ blocks without yielding to gevent stalls them all. Network I/O through the
 standard library yields once patched; C database drivers may not (sqlite3
 never does; psycopg2 needs ``psycogreen``), so keep their queries short.
 
-``SIGTERM`` (``supervisorctl stop``) ends Engine.IO transports, so clients
+``SIGTERM`` (``supervisorctl stop``) lets the events already read finish
+(their acks go out; later ones are not run), then ends Engine.IO transports, so clients
 reconnect (to another process behind the proxy, or to this one once back),
 waits up to ``SHUTDOWN_GRACE`` seconds for requests in flight and exits 0.
 """
@@ -32,6 +33,8 @@ DEFAULT_ADDR = "127.0.0.1"
 DEFAULT_PORT = 8000
 #: Seconds connections get to close on SIGTERM before the server stops anyway.
 SHUTDOWN_GRACE = 3
+#: Seconds the events already read get to finish (and answer their acks) on SIGTERM.
+DRAIN_SECONDS = 2
 
 
 class Command(BaseCommand):
@@ -102,6 +105,7 @@ class Command(BaseCommand):
                 return
             stopping.append(True)
             logger.info("rungevent: shutting down, telling %d connection(s) to reconnect", len(sio.eio.sockets))
+            sio.drain_events(DRAIN_SECONDS)  # in-flight events finish: their acks go out before the close
             sio.close_all()
             server.stop(timeout=SHUTDOWN_GRACE)
 
