@@ -210,6 +210,7 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--interval", type=float, default=20, help="seconds between one client's lines")
     parser.add_argument("--room-size", type=int, default=50)
+    parser.add_argument("--ramp", type=float, default=20, help="clients connected per second at the start")
     parser.add_argument("--sample", type=float, default=10, help="seconds between two /proc samples")
     parser.add_argument("--warmup", type=float, default=60, help="seconds left out of the flatness check")
     parser.add_argument("--chart", help="write a PNG of RSS and fds over time here (needs matplotlib)")
@@ -233,9 +234,10 @@ def main(argv=None):
         started = time.monotonic()
         for i, client in enumerate(clients):
             client.start()
-            if i % 50 == 49:
-                time.sleep(0.5)
-        joined = sum(c.joined.wait(max(0.1, started + 120 - time.monotonic())) for c in clients)
+            if i % 10 == 9:
+                time.sleep(10 / args.ramp)
+        deadline = time.monotonic() + 120
+        joined = sum(c.joined.wait(max(0.1, deadline - time.monotonic())) for c in clients)
         took = time.monotonic() - started
         print(f"soak: {joined} of {args.clients} clients joined {len(rooms)} rooms in {took:.0f}s", flush=True)
         pids = sorted(stack.status())
