@@ -195,7 +195,9 @@ def test_production_faults_lose_no_acknowledged_message(stack):
         for name in victims:
             status = exit_line(stack, mark, name)
             assert status == "exit status 0; expected", f"{name}: {status}\n{stack.logs(15)}"
-            assert exits[name] < 5, f"{name} took {exits[name]:.1f}s to exit after SIGTERM"
+            # at most: 2 s for the events in flight, 3 s for socket_disconnected receivers, 1 s to
+            # close (well inside supervisor's stopwaitsecs=15, after which it would SIGKILL)
+            assert exits[name] < 10, f"{name} took {exits[name]:.1f}s to exit after SIGTERM"
             assert stack.status()[name][1] != before[name][1], f"{name} was not restarted"
         # SockJS clients of the victim were told "restart" (1012), none saw its connection just drop
         closed = [c for m in members if isinstance(m, SockJSMember) for c in m.clients
