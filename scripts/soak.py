@@ -215,6 +215,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=float, default=60, help="seconds left out of the flatness check")
     parser.add_argument("--chart", help="write a PNG of RSS and fds over time here (needs matplotlib)")
     parser.add_argument("--json", help="write every sample and the verdict here")
+    parser.add_argument("--logs", help="copy the stack's logs (var/*.log) to this folder before it is removed")
     args = parser.parse_args(argv)
 
     from tests import test_production as production
@@ -266,6 +267,10 @@ def main(argv=None):
         return 0 if verdict["ok"] else 1
     finally:
         stop.set()
+        if args.logs:
+            Path(args.logs).mkdir(parents=True, exist_ok=True)
+            for log in (stack.project / "var").glob("*.log"):
+                shutil.copy(log, args.logs)
         run.close()  # supervisorctl shutdown, every process gone
         shutil.rmtree(tmp, ignore_errors=True)
 
