@@ -9,7 +9,7 @@ JOBS ?= 2
 DEMO_DIR ?= build
 SERVE ?= $(MAKE) -C $(DEMO_DIR)/realtime_site run
 
-.PHONY: demo demo-clean test lint clean bench bench-smoke
+.PHONY: demo demo-clean test lint clean bench bench-smoke soak
 
 ## demo: bake the default project into build/realtime_site once, then serve it on http://127.0.0.1:8000/
 ## (make demo PORT=8010 for another port). Later runs reuse it (database, superuser, .env, venv,
@@ -34,6 +34,12 @@ bench: $(VENV)/.installed
 ## bench-smoke: the benchmark's CI form (20 clients, every message delivered on every server, about a minute)
 bench-smoke: $(VENV)/.installed
 	$(BIN)/python bench/run.py --smoke $(BENCH_ARGS)
+
+## soak: 1,000 chat clients for 10 minutes through HAProxy on the production stack; RSS and open fds
+##       of every process sampled every 10 s must stay flat, no acknowledged line lost (scripts/soak.py)
+##       options: make soak SOAK_ARGS="--clients 300 --minutes 3 --chart soak.png"
+soak: $(VENV)/.installed
+	$(BIN)/python scripts/soak.py $(SOAK_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check hooks tests scripts bench

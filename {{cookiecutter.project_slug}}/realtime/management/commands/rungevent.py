@@ -12,7 +12,8 @@ blocks without yielding to gevent stalls them all. Network I/O through the
 standard library yields once patched; C database drivers may not (sqlite3
 never does; psycopg2 needs ``psycogreen``), so keep their queries short.
 
-``SIGTERM`` (``supervisorctl stop``) ends Engine.IO transports, so clients
+``SIGTERM`` (``supervisorctl stop``) lets the events already read finish
+(their acks go out; later ones are not run), then ends Engine.IO transports, so clients
 reconnect (to another process behind the proxy, or to this one once back),
 waits up to ``transport.SHUTDOWN_GRACE`` seconds for requests in flight and exits 0.
 

@@ -24,6 +24,7 @@ endpoint registered in :mod:`realtime.endpoints`; any other namespace gets
 
 import functools
 import logging
+import time
 
 import socketio
 from engineio import packet as eio_packet
@@ -97,6 +98,9 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             compat.use_timer_pings()
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
+        #: Set by :meth:`drain_events` on shutdown: events read from then on are not run.
+        self.closing = False
+        self.refused_while_closing = 0
         self._init_handshake(conf.connect_timeout())
         self.on("connect", self._on_connect, namespace="*")
         self.on("disconnect", self._on_disconnect, namespace="*")
@@ -178,6 +182,9 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
             stats.counters.dropped += 1
             logger.warning("dropped event from %s: not connected to namespace %r", eio_sid, namespace)
             return
+        if self.closing:
+            self.refused_while_closing += 1  # not run, not acked: the client sends it again after reconnecting
+            return
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
             raise ValueError("an EVENT must be a list starting with the event name")
         if too_deep(data):
@@ -241,6 +248,21 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
         id = compat.new_ack_id(self, socket.sid, callback)
         pkt = self.packet_class(sio_packet.EVENT, namespace=socket.endpoint, data=[event, *args], id=id)
         self._send_packet(socket.eio_sid, pkt)
+
+    def drain_events(self, timeout):
+        """Shutdown, first step: the events already read finish, so their acks are queued
+        before :meth:`close_all` ends the transports (which still sends what was queued).
+
+        Events read after this are not run: run, a chat line would be stored while its
+        ack could no longer reach the sender. Returns the seconds it took.
+        """
+        self.closing = True
+        started = time.monotonic()
+        while time.monotonic() - started < timeout and any(s.draining for s in list(self.sockets.values())):
+            self.sleep(0.02)
+        if self.refused_while_closing:
+            logger.info("%d event(s) arrived during shutdown and were not run", self.refused_while_closing)
+        return time.monotonic() - started
 
     def close_all(self):
         """Close every Engine.IO connection (shutdown): clients will reconnect.

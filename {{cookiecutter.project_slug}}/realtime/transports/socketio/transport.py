@@ -17,6 +17,8 @@ logger = logging.getLogger("realtime")
 
 #: Seconds connections get to close on SIGTERM before the server stops anyway.
 SHUTDOWN_GRACE = 3
+#: Seconds the events already read get to finish (and answer their acks) on SIGTERM.
+DRAIN_SECONDS = 2
 
 
 class SocketIOTransport(Transport):
@@ -84,6 +86,7 @@ class SocketIOTransport(Transport):
                 return
             stopping.append(True)
             logger.info("rungevent: shutting down, telling %d connection(s) to reconnect", len(sio.eio.sockets))
+            sio.drain_events(DRAIN_SECONDS)  # in-flight events finish: their acks go out before the close
             sio.close_all()
             server.stop(timeout=SHUTDOWN_GRACE)
 

@@ -34,6 +34,19 @@ CLOSE_RESTART = 1012  # the server is restarting: reconnect
 CLOSE_OVERLOAD = 4429  # the client sent faster than its receivers run
 
 
+class Shutdown:
+    """Set on SIGTERM (``runsocket``): events that arrive from then on are not run.
+
+    The events already read finish and their acks go out before the close
+    frames; a later one would run without its ack ever reaching the client
+    (a chat line stored, the sender told nothing). Not run, it is simply not
+    acknowledged: the client sends it again after reconnecting.
+    """
+
+    draining = False
+    refused = 0
+
+
 def close_session(session, code, reason, io_loop=None):
     """Close ``session`` (on the loop) with ``code`` and ``reason`` exactly as given."""
     if session is not None and not session.is_closed:
@@ -160,6 +173,9 @@ class RealtimeConnection(SockJSConnection):
 
     def on_message(self, text):  # IOLoop
         socket = self.socket
+        if Shutdown.draining:
+            Shutdown.refused += 1
+            return None
         if not isinstance(text, str):
             return self._drop("a SockJS message is a string")
         limit = conf.max_message_bytes()

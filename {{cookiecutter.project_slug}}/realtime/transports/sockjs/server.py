@@ -3,7 +3,8 @@
 Serves ``/healthz`` (tornado itself), every SockJS endpoint and, with
 ``django=True``, the Django project through ``WSGIContainer`` (in a thread
 pool, so a slow view does not stall the sockets). SIGTERM/SIGINT: stop
-accepting, close every session with 1012 ("restarting": clients reconnect,
+accepting, let the events already read finish (their acks go out; later
+ones are not run), close every session with 1012 ("restarting": clients reconnect,
 to another process behind HAProxy), let ``socket_disconnected`` receivers
 finish (a few seconds at most), close the bus, exit 0.
 """
@@ -24,14 +25,24 @@ from tornado.wsgi import WSGIContainer
 from realtime import bus, conf, delivery
 from realtime.registry import connected_sockets
 from realtime.transports.sockjs import workers
-from realtime.transports.sockjs.connection import CLOSE_RESTART, close_session
+from realtime.transports.sockjs.connection import CLOSE_RESTART, Shutdown, close_session
 from realtime.transports.sockjs.gate import RequestGate
 from realtime.transports.sockjs.handlers import HealthHandler, log_request
 from realtime.transports.sockjs.router import build_routers, check_settings, mounted
+from realtime.transports.sockjs.session import sessions
 
 logger = logging.getLogger("realtime")
 
 SHUTDOWN_SECONDS = 3
+#: Seconds the events already read get to finish (and answer their acks) on SIGTERM.
+DRAIN_SECONDS = 2
+
+
+def _idle(session):
+    """No event of this session's socket is queued or running."""
+    socket = getattr(getattr(session, "conn", None), "socket", None)
+    queue = getattr(socket, "queue", None)
+    return queue is None or queue.idle
 
 
 def without_head_body(app):
@@ -149,9 +160,19 @@ class SockJSServer:
     async def _shutdown(self):
         logger.info("runsocket: shutting down, asking clients to reconnect")
         self.http.stop()
+        # Events already read finish first, so their acks go out before the close frames;
+        # newer ones are not run (see connection.Shutdown).
+        Shutdown.draining = True
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline and not all(_idle(session) for session in list(sessions)):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0)  # the acks the receivers queued on the loop (add_callback) are written now
+        if Shutdown.refused:
+            logger.info("runsocket: %d event(s) arrived during shutdown and were not run", Shutdown.refused)
         mine = [s for s in connected_sockets if s.transport == "sockjs"]
-        for socket in mine:
-            close_session(socket.conn.session, CLOSE_RESTART, "server restart", self.io_loop)
+        # Every session, not only connected sockets: one still connecting gets its 1012 too.
+        for session in list(sessions):
+            close_session(session, CLOSE_RESTART, "server restart", self.io_loop)
         deadline = time.monotonic() + SHUTDOWN_SECONDS
         while time.monotonic() < deadline and any(s in connected_sockets for s in mine):
             await asyncio.sleep(0.05)  # socket_disconnected receivers run in the workers

@@ -16,6 +16,7 @@ subclass the routers use (``SockJSRouter(session_kls=...)``), so plain
 """
 
 import json
+import weakref
 
 from sockjs.tornado.session import CLOSED, CLOSING, BaseSession, Session
 from sockjs.tornado.transports.streamingbase import StreamingTransportBase
@@ -31,7 +32,17 @@ def _one_frame_per_response(handler):
     return isinstance(handler, PollingTransportBase) and not isinstance(handler, StreamingTransportBase)
 
 
+#: Every session of this process, whatever its endpoint or state: a shutdown closes
+#: each with 1012, including sessions whose socket is still connecting (not yet in
+#: ``connected_sockets``), which would otherwise see their connection just drop.
+sessions = weakref.WeakSet()
+
+
 class RealtimeSession(Session):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sessions.add(self)
+
     def close(self, code=3000, message="Go away!"):
         if self.state == CLOSED:
             return

@@ -95,6 +95,12 @@ class SerialQueue:
             future, loop = waiter
             loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
 
+    @property
+    def idle(self):
+        """Nothing queued or running: every ack it wrote is already on its way to the loop."""
+        with self._lock:
+            return not self._running and not self._tasks
+
     def submit(self, fn, *args, force=False):
         """Queue ``fn(*args)``; False if the queue is full (``force`` ignores the limit)."""
         with self._lock:
