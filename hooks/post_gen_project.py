@@ -39,8 +39,9 @@ SOCKJS_PATHS = (
 # Tests of what needs both transports at once (Socket.IO and SockJS clients together).
 BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
 REDIS_PATHS = (
-    "realtime/bus/redis.py",
-    "realtime/testing/redis_setup.py",
+    "realtime/bus/redis*.py",
+    "realtime/testing/redis*.py",
+    "realtime/tests/redis_*.py",
     "realtime/bus/publisher.py",
     "realtime/tests/test_redis*.py",
     "chat/tests/test_redis*.py",

@@ -25,7 +25,8 @@ import redis
 import websocket
 from django.conf import settings
 from realtime.testing import LiveServer
-from realtime.tests.test_redis_bus import RedisServer, delete_prefix, shared_redis_url, unique_prefix
+from realtime.testing.redis_setup import RedisServer, shared_redis_url
+from realtime.tests.redis_harness import delete_prefix, unique_prefix
 from realtime.tests.test_redis_signals import SIGNAL_URL
 
 TEST_APPS = ["realtime.tests.testapp"]
