@@ -11,7 +11,8 @@ Connections: a process holds at most TWO, however many clients it serves:
   shell, a worker) publishes through it with no event loop running;
 * one subscriber, only in socket processes, started by ``rungevent`` or
   ``runsocket`` through :meth:`RedisBus.start`: ONE blocking listen loop,
-  placed by the server's runtime (:mod:`realtime.bus.runtime`).
+  placed by the server's runtime (:mod:`realtime.bus.runtime`), next to a
+  small heartbeat loop (presence and stats every TTL/3 seconds).
 
 An envelope is JSON-encoded once and published once; each process decodes it
 once and writes it to its own sockets. In a socket process the PUBLISH leaves
@@ -41,11 +42,12 @@ import logging
 import threading
 import time
 
-from realtime import conf, stats
+from realtime import conf, delivery, stats
 from realtime.bus.base import Bus
 from realtime.bus.publisher import Publisher
 from realtime.bus.redisconn import DOWN, Backoff, Link, connect, connection_options, redact, url_setting, validate_url
 from realtime.bus.redisparts import Keys, RedisPresence, RedisStats
+from realtime.exceptions import BusUnavailable
 
 logger = logging.getLogger("realtime.bus")
 
@@ -120,6 +122,12 @@ class RedisBus(Bus):
             self._publisher.put(data)  # sent in order by the publisher, off this greenlet
         elif self.link.command(lambda c: c.publish(self.channel, data), "PUBLISH") is None:
             self.link.lost += 1
+            if self.runtime is None and not delivery.adapters():
+                raise BusUnavailable(
+                    f"realtime.emit: the Redis bus at {redact(self.url)} is unreachable, so this "
+                    f"{envelope.kind} reached no client (this process serves none). Start Redis or fix "
+                    f"{self.setting}; store what must not be lost and let clients reload it (as the chat does)."
+                )
 
     def _publish_batch(self, batch):
         """The publisher's round trip: every queued payload in one pipeline, in order."""
@@ -142,6 +150,7 @@ class RedisBus(Bus):
     def _start(self):
         self._publisher = Publisher(self._publish_batch)
         self._task = self.runtime.spawn(self._listen, name="realtime-bus")
+        self.runtime.spawn(self._beat_loop, name="realtime-bus-beat")
 
     def _listen(self):
         """Subscribe, deliver, beat, health-check; on any outage reconnect with backoff."""
@@ -175,7 +184,6 @@ class RedisBus(Bus):
     def _serve(self, pubsub):
         now = time.monotonic()
         heard = next_ping = now  # anything from Redis (a message, a PONG) counts as heard
-        next_beat = now + self.beat_interval
         while not self._stopping.is_set():
             message = pubsub.get_message(timeout=0.5)
             now = time.monotonic()
@@ -195,9 +203,6 @@ class RedisBus(Bus):
             elif now - heard >= PING_EVERY and now >= next_ping:
                 pubsub.ping("realtime-health")
                 next_ping = now + PING_EVERY
-            if now >= next_beat:
-                self._beat()
-                next_beat = time.monotonic() + self.beat_interval
 
     def _receive_batch(self, batch):
         for data in batch:
@@ -213,6 +218,16 @@ class RedisBus(Bus):
     def _beat(self):
         self.members.beat()
         self.figures.share()
+
+    def _beat_loop(self):
+        """Heartbeat and stats every TTL/3 seconds, apart from the listen loop: a command that
+        waits on a frozen server must not delay the subscriber's health checks."""
+        while not self._stopping.wait(self.beat_interval):
+            if self.subscribed.is_set():
+                try:
+                    self._beat()
+                except Exception:
+                    logger.exception("bus heartbeat failed")
 
     # -- shutdown --------------------------------------------------------------------
     def close(self):
