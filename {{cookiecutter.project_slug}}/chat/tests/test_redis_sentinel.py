@@ -138,7 +138,7 @@ def test_sentinel_failover_under_chat_traffic():
             )
             assert max(gaps.values()) < 30
             for client in clients.values():
-                client.close()
+                (getattr(client, "disconnect", None) or client.close)()
     finally:
         for thread in threads:
             thread.stop.set()

@@ -7,7 +7,7 @@ doing (stats: the dashboard). A backend pairs its fan-out with one of each:
 
 * :class:`Presence`: this process's members straight from its registry; a
   backend overrides :meth:`Presence.others` (and the write hooks) to add
-  the other processes' members from where it shares them (Redis hashes, a
+  the other processes' members from where it shares them (its server, a
   SQLite file);
 * :class:`Stats`: this process's figures; a backend overrides
   :meth:`Stats.share` (called every few seconds by its listen loop) and

@@ -2,7 +2,7 @@
 
 rundev serves Socket.IO and SockJS from two processes; the dashboard page and
 ``stats.json`` are served by one of them. Each process's figures must reach
-the other: over the local bus's shared file in development, over Redis in
+the other: over the local bus's shared file in development, over the networked bus in
 production (``realtime.testing.setups``). Before, the development dashboard
 listed only the process that served the page.
 """
