@@ -14,27 +14,20 @@ so "delivered exactly once per process" is checked on the wire. A test
 module takes the fixtures it uses by assignment (``bus = harness.bus``).
 """
 
-import json
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
 import uuid
 
 import pytest
 import redis
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory, override_settings
+from django.test import override_settings
 
 from realtime import bus as bus_module
-from realtime import delivery, dispatch
+from realtime import dispatch
 from realtime.bus.redis import RedisBus
 from realtime.registry import connected_sockets
-from realtime.sockets import Socket
 from realtime.testing.redis_setup import RedisServer, shared_redis_url
+from realtime.tests.bus_harness import Child, FakeAdapter, FakeSocket, connect, fake, frames_for, install, wait_for
+
+__all__ = ["Child", "FakeAdapter", "FakeSocket", "RedisServer", "connect", "fake", "frames_for", "install", "wait_for"]
 
 
 @pytest.fixture(scope="session")
@@ -80,34 +73,6 @@ def bus_settings(redis_url):
     delete_prefix(redis.Redis.from_url(redis_url), prefix)
 
 
-def install(bus):
-    old = bus_module.set_bus(bus)
-    return old
-
-
-@pytest.fixture
-def fake():
-    """A fake transport registered in this process; sockets, and any bus made meanwhile, are cleaned up after.
-
-    (A socket connecting with a networked bus starts the dashboard's reporter,
-    whose thread may build a bus from the test's settings: it must not outlive the test.)
-    """
-    from realtime.dashboard import reporter
-
-    before = bus_module.set_bus(None)
-    bus_module.set_bus(before)
-    adapter = FakeAdapter()
-    delivery.register_adapter(adapter)
-    yield adapter
-    for s in list(connected_sockets):
-        dispatch.disconnect(s)
-    delivery.unregister_adapter(adapter)
-    reporter.stop()
-    leftover = bus_module.set_bus(before)
-    if leftover is not None and leftover is not before:
-        leftover.close()
-
-
 @pytest.fixture
 def bus(bus_settings, fake):
     """This process's bus is a started RedisBus (thread runtime) for the test."""
@@ -120,209 +85,6 @@ def bus(bus_settings, fake):
         dispatch.disconnect(s)
     b.close()
     bus_module.set_bus(old)
-
-
-# -- a fake transport -----------------------------------------------------------------------
-
-
-class FakeSocket(Socket):
-    transport = "fake"
-
-    def __init__(self, sid, endpoint="/"):
-        request = RequestFactory().get("/")
-        request.user = AnonymousUser()
-        super().__init__(sid, request, endpoint)
-        self.frames = []
-
-    def _write_message(self, message):
-        self.frames.append(("message", message))
-
-    def _write_event(self, event, args, callback):
-        self.frames.append((event, list(args)))
-
-    def _close(self):
-        dispatch.disconnect(self)
-
-
-class FakeAdapter(delivery.Adapter):
-    transport = "fake"
-
-    def __init__(self):
-        self.writes = 0
-
-    def write(self, envelope, sockets):
-        self.writes += 1
-        for s in sockets:
-            s.frames.append((envelope.event or "message", list(envelope.args)))
-
-
-def connect(sid, rooms=(), endpoint="/"):
-    s = FakeSocket(sid, endpoint)
-    dispatch.connect(s)
-    for room in rooms:
-        s.join(room)
-    return s
-
-
-def wait_for(predicate, timeout=10, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
-
-
-# -- child processes ------------------------------------------------------------------------
-
-CHILD = r"""
-import json, sys, threading
-cfg = json.loads(sys.argv[1])
-import django
-django.setup()
-from django.test.utils import override_settings
-override_settings(**cfg["settings"]).enable()
-from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory
-import realtime
-from realtime import bus, delivery, dispatch
-from realtime.sockets import Socket
-
-lock = threading.Lock()
-def out(**kw):
-    with lock:
-        print(json.dumps(kw), flush=True)
-
-class ChildSocket(Socket):
-    transport = "fake"
-    def __init__(self, sid):
-        request = RequestFactory().get("/")
-        request.user = AnonymousUser()
-        super().__init__(sid, request)
-    def _write_message(self, message):
-        out(sid=self.sid, event="message", args=[message])
-    def _write_event(self, event, args, callback):
-        out(sid=self.sid, event=event, args=list(args))
-    def _close(self):
-        dispatch.disconnect(self)
-
-class Adapter(delivery.Adapter):
-    transport = "fake"
-    def write(self, envelope, sockets):
-        for s in sockets:
-            out(sid=s.sid, event=envelope.event or "message", args=envelope.args)
-
-delivery.register_adapter(Adapter())
-b = bus.get_bus()
-if cfg.get("runtime") == "tornado":  # the tornado runtime, as runsocket runs it
-    import asyncio
-    from tornado.ioloop import IOLoop
-    def run_loop():
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        loop = IOLoop.current()
-        b.start(runtime="tornado", io_loop=loop)
-        loop.start()
-    threading.Thread(target=run_loop, daemon=True).start()
-else:
-    b.start(runtime="thread")
-if not b.subscribed.wait(20):
-    out(error="not subscribed: " + repr(b.__dict__.get("_up"))); sys.exit(1)
-for sid, rooms in cfg["sockets"].items():
-    s = ChildSocket(sid)
-    dispatch.connect(s)
-    for room in rooms:
-        s.join(room)
-out(ready=b.process_id)
-for line in sys.stdin:
-    cmd = json.loads(line)
-    if cmd["op"] == "emit":
-        realtime.emit(cmd["event"], *cmd["args"], room=cmd.get("room"))
-        out(emitted=cmd["event"])
-    elif cmd["op"] == "status":
-        out(status={"subscribed": b.subscribed.is_set(), "lost": b.lost})
-    elif cmd["op"] == "quit":
-        break
-b.close()
-out(closed=True)
-"""
-
-
-class Child:
-    """A second process on the same bus: sockets in rooms, frames on stdout."""
-
-    def __init__(self, bus_settings, sockets, runtime="thread"):
-        cfg = {"settings": bus_settings, "sockets": sockets, "runtime": runtime}
-        env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"])
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", CHILD, json.dumps(cfg)],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines = queue.Queue()
-        self.frames = []
-        self.said = []  # error lines
-        threading.Thread(target=self._read, daemon=True).start()
-        ready = self.expect("ready", 30)
-        self.process_id = ready["ready"]
-
-    def _read(self):
-        for line in self.process.stdout:
-            try:
-                self.lines.put(json.loads(line))
-            except ValueError:
-                pass
-        self.lines.put(None)
-
-    def expect(self, key, timeout=10):
-        """The next line with ``key`` (frames seen meanwhile are kept in ``frames``)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                item = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"child printed no {key!r} in {timeout}s; stderr: {self.stderr()}") from None
-            if item is None:
-                raise AssertionError(f"child exited ({self.process.poll()}): {self.said} {self.stderr()}")
-            self.said.append(item) if "error" in item else None
-            if "sid" in item:
-                self.frames.append(item)
-            if key in item:
-                return item
-
-    def drain(self, wait=0.3):
-        """Collect frames for ``wait`` seconds; returns every frame so far."""
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                item = self.lines.get(timeout=0.02)
-            except queue.Empty:
-                continue
-            if item is not None and "sid" in item:
-                self.frames.append(item)
-        return self.frames
-
-    def command(self, **cmd):
-        self.process.stdin.write(json.dumps(cmd) + "\n")
-        self.process.stdin.flush()
-
-    def stderr(self):
-        if self.process.poll() is None:
-            return "(running)"
-        return self.process.stderr.read()[-3000:]
-
-    def close(self):
-        if self.process.poll() is None:
-            try:
-                self.command(op="quit")
-                self.process.wait(10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait(5)
 
 
 @pytest.fixture
@@ -339,5 +101,39 @@ def children(bus_settings):
         child.close()
 
 
-def frames_for(child, sid):
-    return [(f["event"], f["args"]) for f in child.frames if f["sid"] == sid]
+def contract_backend():
+    """The Redis bus for the contract suite (``realtime.tests.bus_backends``): a private server."""
+    import contextlib
+
+    from realtime.tests.bus_backends import Backend
+
+    class RedisBackend(Backend):
+        name = "redis"
+        networked = shares_presence = shares_stats = True
+
+        @contextlib.contextmanager
+        def running(self, tmp_path):
+            self.server = RedisServer().start()
+            self.prefix = unique_prefix()
+            try:
+                yield self
+            finally:
+                self.server.stop()
+
+        def settings(self, slot=0):
+            return {
+                "REDIS_URL": self.server.url(),
+                "REALTIME_BUS_BACKEND": "realtime.bus.redis.RedisBus",
+                "REALTIME_CHANNEL_PREFIX": self.prefix,
+                "REALTIME_PRESENCE_TTL": 3,
+            }
+
+        @contextlib.contextmanager
+        def outage(self):
+            self.server.stop()
+            try:
+                yield
+            finally:
+                self.server.start()
+
+    return RedisBackend()
