@@ -1,7 +1,7 @@
 """The bus contract: what every backend does, run against each (``realtime.tests.bus_backends``).
 
 Memory (one process), the local bus (``make run``'s setup), the README's
-example backend, and the project's networked bus (Redis, when chosen). This
+example backend, and the project's networked bus (when chosen). This
 process runs the bus under test with a fake transport; other processes are
 children (``realtime.tests.bus_harness.Child``) on the same backend. What a
 backend does not promise (a memory bus reaching another process, presence
