@@ -204,6 +204,8 @@ class Link:
             self.up = False
             if isinstance(exc, redis.AuthenticationError):
                 what += f"; check the user and password in {self.setting}"
+            elif type(exc).__name__ == "MasterNotFoundError":  # redis.sentinel's
+                what += f"; check the master name and that the sentinels in {self.setting} run"
             logger.warning(
                 "Redis bus unreachable at %s (%s: %s during %s): local delivery continues, "
                 "cross-process delivery is paused; retrying with backoff",

@@ -114,3 +114,25 @@ def test_a_silently_dead_link_is_noticed_within_10_seconds(fake, caplog):
     finally:
         server.process.send_signal(signal.SIGCONT)
         server.stop()
+
+
+def test_sentinels_that_name_no_master_are_one_line_that_says_what_to_check(caplog):
+    """A wrong master name, or sentinels that do not run: one WARNING naming the fix, no traceback."""
+    from realtime.testing import free_port
+
+    url = f"redis+sentinel://:pw@127.0.0.1:{free_port()},127.0.0.1:{free_port()}/nomaster/0"
+    assert delivery.adapters() == []
+    values = {"REDIS_URL": url, "REALTIME_BUS_BACKEND": "realtime.bus.redis.RedisBus"}
+    with override_settings(**values), caplog.at_level(logging.WARNING, logger="realtime.bus"):
+        b = RedisBus()
+        old = install(b)
+        try:
+            for _ in range(3):
+                with pytest.raises(BusUnavailable):
+                    realtime.emit("x")
+        finally:
+            b.close()
+            bus_module.set_bus(old)
+    assert caplog.text.count("Redis bus unreachable") == 1, caplog.text
+    assert "MasterNotFoundError" in caplog.text and "check the master name" in caplog.text
+    assert "Traceback" not in caplog.text and ":pw@" not in caplog.text
