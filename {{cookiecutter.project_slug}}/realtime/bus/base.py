@@ -12,8 +12,8 @@ names its classes in ``presence_class`` and ``stats_class``. The methods
 below that delegate to them (``joined``, ``left``, ``update_member``,
 ``presence``, ``stats``) are the API the rest of ``realtime`` calls.
 
-"Add a bus backend" in ``realtime/README.md`` walks through a whole one
-(:mod:`realtime.tests.bus_contract.example_backend`, run by the contract suite).
+"Add a bus backend" in the project's README walks through a whole one
+(:mod:`realtime.tests.example_bus`, run by the contract suite).
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""The example of "Add a bus backend" (realtime/README.md): fan-out over UDP to a fixed list of peers.
+"""The example of "Add a bus backend" (the project README): fan-out over UDP to a fixed list of peers.
 
 Real code, run by the contract suite (``test_bus_contract.py``) like every
 backend. Each socket process listens on its own address; publishing sends the
