@@ -78,3 +78,52 @@ def test_redis_restart_with_password_and_db(tmp_path):
         if cluster:
             cluster.stop()
         own.stop()
+
+
+def test_socket_processes_start_while_redis_is_down_and_join_it_later():
+    """Redis down at start-up: each real socket process serves, logs one line, retries, then joins."""
+    from realtime.testing import LiveServer
+    from realtime.tests.redis_cluster import COMMANDS
+    from realtime.tests.redis_harness import unique_prefix
+
+    own = RedisServer()  # its port is chosen; nothing listens there yet
+    env = {"REDIS_URL": own.url(), "REALTIME_CHANNEL_PREFIX": unique_prefix()}
+    servers, clients = [], []
+    try:
+        database = None
+        for transport in TRANSPORTS:
+            server = LiveServer(COMMANDS[transport], env=env, database=database, extra_apps=["realtime.tests.testapp"])
+            server.transport = transport
+            servers.append(server.start())  # /healthz answers: it serves without Redis
+            database = server.database
+        for server in servers:
+            c = client_for(server, server.transport)
+            join(c, "early")
+            clients.append(c)
+        clients[0].emit("to_room", "early", "local only")
+        assert clients[0].receive("room_message", timeout=5) == "local only"  # its own process delivers
+
+        time.sleep(2)  # a few reconnect attempts
+        own.start()
+        started = time.monotonic()
+        deadline = started + 20
+        while not all("Redis bus back" in s.log() for s in servers):
+            assert time.monotonic() < deadline, [s.log()[-1500:] for s in servers]
+            time.sleep(0.2)
+        joined = time.monotonic() - started
+        if len(servers) > 1:  # across processes once Redis answers
+            clients[0].emit("to_room", "early", "across")
+            assert clients[1].receive("room_message", timeout=10) == "across"
+        for server in servers:
+            assert server.log().count("Redis bus unreachable") == 1, server.log()[-2000:]
+            assert server.process.poll() is None
+        print(
+            f"\nRedis down at start-up: {len(servers)} socket process(es) served meanwhile; "
+            f"joined {joined:.1f}s after it came up"
+        )
+    finally:
+        for c in clients:
+            (getattr(c, "disconnect", None) or c.close)()
+        for server in servers:
+            server.stop()
+        own.stop()
