@@ -106,7 +106,7 @@ class RedisBus(Bus):
         return self.link.up
 
     def state(self):
-        return {**super().state(), "backend": "networked", "up": self.link.up, "lost": self.link.lost}
+        return {**super().state(), "up": self.link.up, "lost": self.link.lost}
 
     # -- publishing ----------------------------------------------------------------
     def _publish(self, envelope):
