@@ -21,8 +21,9 @@ from pathlib import Path
 #: Where each transport's files are listed (plain data; this hook cannot import Django).
 CATALOG = "realtime/transports/catalog.py"
 REDIS_PATHS = (
-    "realtime/bus/redis.py",
-    "realtime/testing/redis_setup.py",
+    "realtime/bus/redis*.py",
+    "realtime/testing/redis*.py",
+    "realtime/tests/redis_*.py",
     "realtime/bus/publisher.py",
     "realtime/tests/test_redis*.py",
     "chat/tests/test_redis*.py",

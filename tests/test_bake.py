@@ -40,8 +40,8 @@ SOCKJS_PATHS = (
     "realtime/tests/test_sockjs*.py",
 )
 BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
-REDIS_PATHS = ("realtime/bus/redis.py", "realtime/bus/publisher.py", "realtime/testing/redis_setup.py",
-               "realtime/tests/test_redis*.py")
+REDIS_PATHS = ("realtime/bus/redis*.py", "realtime/bus/publisher.py", "realtime/testing/redis*.py",
+               "realtime/tests/test_redis*.py", "realtime/tests/redis_*.py")
 ALWAYS = (
     ".env",
     ".env.example",

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from chat import services
 from chat.forms import AnnounceForm
 from chat.models import Message, Room
+from realtime.exceptions import BusUnavailable
 
 
 @admin.register(Room)
@@ -20,8 +21,12 @@ class RoomAdmin(admin.ModelAdmin):
     def announce(self, request, queryset):
         form = AnnounceForm(request.POST if "text" in request.POST else None)
         if form.is_valid():
-            for room in queryset:
-                services.announce(room, form.cleaned_data["text"])
+            try:
+                for room in queryset:
+                    services.announce(room, form.cleaned_data["text"])
+            except BusUnavailable as error:  # stored; clients see it when they reload the room
+                self.message_user(request, str(error), messages.ERROR)
+                return None
             self.message_user(request, f"Announced in {queryset.count()} room(s).", messages.SUCCESS)
             return None
         context = {

@@ -19,3 +19,10 @@ class AlreadyAcknowledged(RuntimeError):
 
 class BadEnvelope(ValueError):
     """A bus envelope that is not JSON of the documented shape."""
+
+
+class BusUnavailable(RuntimeError):
+    """``realtime.emit`` from a process that serves no sockets (a web worker, the shell, a
+    job) could not reach the bus, so the envelope reached nobody. The message names the
+    bus and how to fix it; catch it where a caller can say so (the envelope is not queued).
+    Socket processes never raise it: their own clients still get the envelope."""

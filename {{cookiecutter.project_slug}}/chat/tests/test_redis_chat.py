@@ -15,7 +15,7 @@ from chat.tests.browser import (
 )
 from chat.tests.test_chat_live import join
 from realtime import conf
-from realtime.tests.test_redis_bus import RedisServer, shared_redis_url
+from realtime.testing.redis_setup import RedisServer, shared_redis_url
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,15 @@ more than one machine use a networked bus.
 Presence (who is in a room, hence the chat's nickname check) is shared by
 the same processes through a small SQLite file in that directory
 (:mod:`realtime.bus.localpresence`), so the development setup lists the
-same members as the networked bus does in production.
+same members as the networked bus does in production, and the dashboard's
+figures, so either process's dashboard lists both.
 """
 
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -27,15 +29,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from realtime.bus.base import Bus
-from realtime.bus.localpresence import SharedPresence
-from realtime.envelope import Envelope
-from realtime.presence import describe
-from realtime.exceptions import BadEnvelope
+from realtime.bus.localpresence import LocalPresence, LocalStats, SharedPresence
 
 logger = logging.getLogger("realtime.bus")
 
 #: Datagrams carry whole envelopes; the socket buffers must hold the largest.
 BUFFER_BYTES = 4 * 1024 * 1024
+#: Seconds between two writes of this process's dashboard figures.
+SHARE_EVERY = 1.0
 
 
 class LocalBus(Bus):
@@ -56,6 +57,8 @@ class LocalBus(Bus):
         self._sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER_BYTES)
         self._lock = threading.Lock()
         self.shared = SharedPresence(self.directory, self.process_id)
+        self.members = LocalPresence(self.shared)
+        self.figures = LocalStats(self.shared, self)
 
     @classmethod
     def check_settings(cls):
@@ -64,7 +67,7 @@ class LocalBus(Bus):
     def _peers(self):
         return [p for p in self.directory.glob("*.sock") if str(p) != self.path]
 
-    def _publish_remote(self, envelope):
+    def _publish(self, envelope):
         data = envelope.to_json().encode()
         for peer in self._peers():
             try:
@@ -76,67 +79,34 @@ class LocalBus(Bus):
             except OSError as exc:
                 logger.warning("local bus: could not send %r to %s: %s", envelope, peer.name, exc)
 
-    def start(self, runtime="gevent", io_loop=None, **options):
-        """Listen for other processes' envelopes: a greenlet, a thread or the tornado loop."""
-        if self._listener is not None:
-            return
+    def _start(self):
         self.path = str(self.directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BUFFER_BYTES)
         listener.bind(self.path)
+        listener.settimeout(SHARE_EVERY)  # wakes the loop to share this process's figures
         self._listener = listener
-        if runtime == "tornado":
-            from tornado.ioloop import IOLoop
+        self.figures.share()
+        self.runtime.spawn(self._listen, listener, name="realtime-local-bus")
 
-            listener.setblocking(False)
-            (io_loop or IOLoop.current()).add_handler(listener.fileno(), self._drain, IOLoop.READ)
-        elif runtime == "gevent":
-            import gevent
-
-            gevent.spawn(self._serve)
-        else:
-            threading.Thread(target=self._serve, name="realtime-local-bus", daemon=True).start()
-
-    def _serve(self):
-        while self._listener is not None:
+    def _listen(self, listener):
+        """The one loop: receive datagrams; every SHARE_EVERY seconds, share the figures."""
+        next_share = time.monotonic() + SHARE_EVERY
+        while not self._stopping.is_set():
             try:
-                data = self._listener.recv(BUFFER_BYTES)
+                data = listener.recv(BUFFER_BYTES)
+            except (socket.timeout, BlockingIOError):
+                data = None
             except OSError:
-                return
-            self._handle(data)
-
-    def _drain(self, fd, events):
-        while True:
-            try:
-                data = self._listener.recv(BUFFER_BYTES)
-            except (BlockingIOError, OSError):
-                return
-            self._handle(data)
-
-    def _handle(self, data):
-        try:
-            envelope = Envelope.from_json(data.decode("utf-8", "replace"))
-        except BadEnvelope as exc:
-            logger.warning("local bus: dropped a bad envelope: %s", exc)
-            return
-        self.receive(envelope)
-
-    # -- presence: this process's members from memory, the others' from the shared file --
-    def joined(self, socket, room):
-        self.shared.write(socket.endpoint, room, socket.sid, describe(socket, self.process_id))
-
-    def left(self, socket, room):
-        self.shared.remove(socket.endpoint, room, socket.sid)
-
-    def update_member(self, socket):
-        for room in socket.rooms:
-            self.joined(socket, room)
-
-    def presence(self, room, endpoint="/"):
-        return super().presence(room, endpoint) + self.shared.others(room, endpoint)
+                return  # closed
+            if data:
+                self.runtime.call_soon(self.receive_data, data.decode("utf-8", "replace"))
+            if time.monotonic() >= next_share:
+                next_share = time.monotonic() + SHARE_EVERY
+                self.figures.share()
 
     def close(self):
-        self.shared.close()
+        super().close()
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()

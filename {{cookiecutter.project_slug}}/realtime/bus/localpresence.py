@@ -1,4 +1,4 @@
-"""Presence shared by the local bus's processes: one SQLite file next to their sockets.
+"""Presence and stats shared by the local bus's processes: one SQLite file next to their sockets.
 
 ``manage.py rundev`` serves Socket.IO and SockJS from two processes. Rooms
 already span both (the local bus carries envelopes), but "who is in this
@@ -17,6 +17,10 @@ request/reply protocol, no timeouts, and answers even while the peer is
 busy or restarting; Python ships ``sqlite3``. Why not the project's
 database: it may be PostgreSQL, and presence must not need a migration.
 It stays small on purpose: production presence is the networked bus's job.
+
+Stats: each process also writes its dashboard figures there every few
+seconds (a row per process), so the dashboard of either ``rundev`` process
+lists both; rows of processes that no longer run are left out and deleted.
 """
 
 import json
@@ -24,6 +28,9 @@ import logging
 import os
 import sqlite3
 import threading
+
+from realtime.bus.parts import Presence, Stats
+from realtime.presence import describe
 
 logger = logging.getLogger("realtime.bus")
 
@@ -33,6 +40,9 @@ CREATE TABLE IF NOT EXISTS member (
     process TEXT NOT NULL, pid INTEGER NOT NULL, endpoint TEXT NOT NULL,
     room TEXT NOT NULL, sid TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (endpoint, room, process, sid)
+);
+CREATE TABLE IF NOT EXISTS figures (
+    process TEXT PRIMARY KEY, pid INTEGER NOT NULL, data TEXT NOT NULL
 )
 """
 
@@ -53,7 +63,7 @@ def pid_alive(pid):
 
 
 class SharedPresence:
-    """The members of every local-bus process, in ``<directory>/presence.sqlite3``."""
+    """The members and figures of every local-bus process, in ``<directory>/presence.sqlite3``."""
 
     def __init__(self, directory, process_id):
         self.path = os.path.join(str(directory), FILENAME)
@@ -66,7 +76,7 @@ class SharedPresence:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(SCHEMA)
+            self._db.executescript(SCHEMA)
             _ours.add(process_id)
             # Rows with our pid that no bus of this process wrote are a dead process's
             # (pids are reused): forget them, since pid_alive() cannot tell them apart.
@@ -74,6 +84,7 @@ class SharedPresence:
             for (process,) in same_pid:
                 if process not in _ours:
                     self._db.execute("DELETE FROM member WHERE process = ?", (process,))
+                    self._db.execute("DELETE FROM figures WHERE process = ?", (process,))
 
     def _run(self, what, sql, params=()):
         try:
@@ -121,10 +132,67 @@ class SharedPresence:
             logger.info("local bus presence: forgot the members of %d dead process(es)", len(dead))
         return members
 
+    # -- stats -------------------------------------------------------------------
+    def write_figures(self, row):
+        self._run(
+            "stats",
+            "INSERT OR REPLACE INTO figures (process, pid, data) VALUES (?, ?, ?)",
+            (self.process_id, self.pid, json.dumps(row)),
+        )
+
+    def other_figures(self):
+        """The other live processes' latest figures (dead ones' rows are deleted)."""
+        rows = self._run("stats", "SELECT pid, data FROM figures WHERE process != ?", (self.process_id,))
+        result = []
+        for pid, data in rows or ():
+            if not pid_alive(pid):
+                self._run("cleanup", "DELETE FROM figures WHERE pid = ?", (pid,))
+                continue
+            try:
+                result.append(json.loads(data))
+            except ValueError:
+                continue
+        return result
+
     def close(self):
-        """Take this process out of presence now."""
+        """Take this process out of presence and stats now."""
         self._run("shutdown", "DELETE FROM member WHERE process = ?", (self.process_id,))
+        self._run("shutdown", "DELETE FROM figures WHERE process = ?", (self.process_id,))
         with self._lock:
             db, self._db = self._db, None
         if db is not None:
             db.close()
+
+
+class LocalPresence(Presence):
+    """This process's members from memory, the other processes' from the shared file."""
+
+    def __init__(self, shared):
+        super().__init__(shared.process_id)
+        self.shared = shared
+
+    def joined(self, socket, room):
+        self.shared.write(socket.endpoint, room, socket.sid, describe(socket, self.process_id))
+
+    def left(self, socket, room):
+        self.shared.remove(socket.endpoint, room, socket.sid)
+
+    def others(self, room, endpoint="/"):
+        return self.shared.others(room, endpoint)
+
+    def close(self):
+        self.shared.close()
+
+
+class LocalStats(Stats):
+    """Figures shared through the same file: the bus's loop writes this process's every few seconds."""
+
+    def __init__(self, shared, bus):
+        super().__init__(shared.process_id, bus)
+        self.shared = shared
+
+    def share(self):
+        self.shared.write_figures(self.local())
+
+    def others(self):
+        return self.shared.other_figures()

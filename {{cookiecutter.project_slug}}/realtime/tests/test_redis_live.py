@@ -7,9 +7,7 @@ What the issue asks, seen from real clients over the real wire:
    process, reach exactly the room's clients on all four processes, once each;
 2. presence lists members across processes, and a SIGKILLed process's
    members leave presence within ``REALTIME_PRESENCE_TTL``;
-3. Redis restarts during the test: no socket process exits, local delivery
-   goes on, cross-process delivery resumes (and the test prints how many
-   messages were sent during the gap); the URL has a password and a db number;
+3. Redis restarts: ``test_redis_live_restart.py``;
 5. 200 clients on one process of each transport: the number of Redis
    connections (``CLIENT LIST``) does not change.
 
@@ -21,87 +19,11 @@ import time
 import uuid
 
 import pytest
-import redis
 import websocket
-from django.conf import settings
-from realtime.testing import LiveServer
-from realtime.tests.test_redis_bus import RedisServer, delete_prefix, shared_redis_url, unique_prefix
-from realtime.tests.test_redis_signals import SIGNAL_URL
 
-TEST_APPS = ["realtime.tests.testapp"]
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio", "sockjs"]))
-COMMANDS = {"socketio": "rungevent", "sockjs": "runsocket"}
-TTL = 3  # seconds: the presence bound the servers of these tests run with
-
-
-def client_for(server, transport):
-    if transport == "socketio":
-        from realtime.testing import SocketIOTestClient
-
-        return SocketIOTestClient(server.url, timeout=10)
-    from realtime.testing import SockJSTestClient
-
-    return SockJSTestClient(server.url + "/sockjs", timeout=10)
-
-
-class Cluster:
-    """``per_transport`` socket processes of each transport on one Redis and one prefix."""
-
-    def __init__(self, url, per_transport=2, prefix=None):
-        self.url = url
-        self.prefix = prefix or unique_prefix()
-        self.redis = redis.Redis.from_url(url)
-        self.servers = []
-        self.env = {
-            "REDIS_URL": url,
-            "REALTIME_CHANNEL_PREFIX": self.prefix,
-            "REALTIME_TEST_SETTINGS": json.dumps(
-                {
-                    "REALTIME_PRESENCE_TTL": TTL,
-                    "CLIENTSIGNAL_CONNECTIONS": {
-                        **getattr(settings, "CLIENTSIGNAL_CONNECTIONS", {}),
-                        SIGNAL_URL: "realtime.tests.test_redis_signals.BusSignalConnection",
-                    },
-                }
-            ),
-        }
-        database = None
-        try:
-            for transport in TRANSPORTS:
-                for _ in range(per_transport):
-                    server = LiveServer(COMMANDS[transport], extra_apps=TEST_APPS, env=self.env, database=database)
-                    server.transport = transport
-                    server.start()
-                    database = server.database  # migrated once, shared
-                    self.servers.append(server)
-            self.wait_subscribed()
-        except Exception:
-            self.stop()
-            raise
-
-    def wait_subscribed(self, timeout=20):
-        """Every process has reported over Redis (it does once subscribed)."""
-        deadline = time.monotonic() + timeout
-        while len(self.processes()) < len([s for s in self.servers if s.process.poll() is None]):
-            assert time.monotonic() < deadline, f"not every process subscribed: {self.processes()}"
-            time.sleep(0.1)
-
-    def processes(self):
-        return {k.decode(): json.loads(v) for k, v in self.redis.hgetall(f"{self.prefix}:processes").items()}
-
-    def shell(self, code):
-        """Run ``code`` in a plain Django process (``manage.py shell -c``); its last stdout line."""
-        result = self.servers[0].manage("shell", "-c", code)
-        return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-
-    def presence(self, room):
-        line = self.shell(f"import json, realtime; print(json.dumps(realtime.presence({room!r})))")
-        return json.loads(line)
-
-    def stop(self):
-        for server in self.servers:
-            server.stop()
-        delete_prefix(self.redis, self.prefix)
+from realtime.testing.redis_setup import RedisServer, shared_redis_url
+from realtime.tests.redis_cluster import TRANSPORTS, TTL, Cluster, client_for, join
+from realtime.tests.redis_signals import SIGNAL_URL
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +38,6 @@ def cluster():
     c.stop()
     if own:
         own.stop()
-
-
-def join(client, room):
-    assert room in client.emit("join", room)
 
 
 # -- 1. fan-out across four processes and two transports -------------------------------------
@@ -175,8 +93,7 @@ def test_broadcast_client_signal_sent_from_a_plain_process(cluster):
 
                 clients.append(SockJSTestClient(server.url + SIGNAL_URL, timeout=10))
         cluster.shell(
-            "from realtime.tests.test_redis_signals import bus_signal; "
-            "bus_signal.send(sender=None, text='from-shell', n=1)"
+            "from realtime.tests.redis_signals import bus_signal; bus_signal.send(sender=None, text='from-shell', n=1)"
         )
         for server, c in zip(cluster.servers, clients):
             assert c.receive("bus_signal", timeout=10) == {"text": "from-shell", "n": 1}, server.log()[-3000:]
@@ -241,78 +158,6 @@ def test_dashboard_feed_hears_every_process(cluster):
     finally:
         for client in [*others, watcher]:
             (client.disconnect if hasattr(client, "disconnect") else client.close)()
-
-
-# -- 3 and 4. Redis restarts (password and db in the URL) ---------------------------------------
-
-
-def test_redis_restart_with_password_and_db(tmp_path):
-    own = RedisServer(password="pw-" + uuid.uuid4().hex[:8]).start()
-    cluster = None
-    clients = []
-    try:
-        cluster = Cluster(own.url(db=5), per_transport=1 if len(TRANSPORTS) > 1 else 2)  # two processes
-        assert own.client(db=5).hlen(f"{cluster.prefix}:processes") == len(cluster.servers)  # db 5 honoured
-        assert own.client(db=0).hlen(f"{cluster.prefix}:processes") == 0
-        room = "restart"
-        for server in cluster.servers:
-            for _ in range(2):
-                c = client_for(server, server.transport)
-                join(c, room)
-                clients.append((server, c))
-
-        clients[0][1].emit("to_room", room, "before")
-        for _, c in clients:
-            assert c.receive("room_message", timeout=10) == "before"
-
-        own.stop()
-        time.sleep(1)
-        gap = 10
-        senders = {}  # one sender per process: every transport keeps serving while Redis is down
-        for server, c in clients:
-            senders.setdefault(server, c)
-        slowest = 0.0
-        for server, sender in senders.items():
-            for i in range(gap):
-                started = time.monotonic()
-                sender.emit("to_room", room, f"gap-{server.port}-{i}")  # the ack: the server kept serving
-                slowest = max(slowest, time.monotonic() - started)
-        assert slowest < 1.0, f"an event took {slowest:.2f}s to be acked while Redis was down"
-        for server, c in clients:  # same process: delivered, Redis or not
-            got = [c.receive("room_message", timeout=5) for _ in range(gap)]
-            assert got == [f"gap-{server.port}-{i}" for i in range(gap)], got
-        assert all(s.process.poll() is None for s in cluster.servers), "a socket process exited"
-
-        own.start()
-        deadline = time.monotonic() + 20
-        while True:  # at-most-once: probe until every process hears every other again
-            probes = [f"after-{server.port}-{time.monotonic():.3f}" for server in senders]
-            for probe, sender in zip(probes, senders.values()):
-                sender.emit("to_room", room, probe)
-            time.sleep(0.5)
-            if all(p in c.received("room_message") for _, c in clients for p in probes):
-                break
-            assert time.monotonic() < deadline, "cross-process delivery did not resume"
-        for server, c in clients:  # pub/sub is at-most-once: the other processes' gap is not replayed
-            gap_here = [m for m in c.received("room_message") if m.startswith("gap-")]
-            assert gap_here == [f"gap-{server.port}-{i}" for i in range(gap)], gap_here
-        assert all(s.process.poll() is None for s in cluster.servers), "a socket process exited"
-        for server in cluster.servers:
-            log = server.log()
-            assert log.count("Redis bus unreachable") == 1, log[-3000:]
-            assert "Redis bus back" in log
-            assert "pw-" not in log  # the password is never logged
-        print(
-            f"\nRedis restart: {gap} messages sent by each of {len(senders)} processes during the gap; each "
-            f"reached its own process's clients, none the other processes' (at-most-once); "
-            f"delivery resumed after the restart; slowest ack during the gap {slowest * 1000:.0f} ms"
-        )
-    finally:
-        for _, c in clients:
-            c.close()
-        if cluster:
-            cluster.stop()
-        own.stop()
 
 
 # -- 5. no Redis connection per client ------------------------------------------------------------

@@ -8,6 +8,8 @@ to whoever joins next.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from realtime.exceptions import BusUnavailable
+
 from chat import services
 from chat.models import Room
 
@@ -27,4 +29,6 @@ class Command(BaseCommand):
             message = services.announce(found, text)
         except services.ChatError as error:
             raise CommandError(error.message) from None
+        except BusUnavailable as error:  # the message is stored: clients see it when they reload the room
+            raise CommandError(str(error)) from None
         self.stdout.write(f"announced in {found.name} (message {message.id})")

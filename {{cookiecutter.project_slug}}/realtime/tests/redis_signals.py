@@ -1,4 +1,4 @@
-"""A broadcast client signal for the live bus tests (no tests here).
+"""A broadcast client signal for the live bus tests (imported by the live servers).
 
 The servers of ``test_redis_live`` serve ``BusSignalConnection`` at
 ``SIGNAL_URL``; this module imports nothing heavy, so a ``rungevent`` child
