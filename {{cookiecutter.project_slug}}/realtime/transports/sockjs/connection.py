@@ -52,6 +52,9 @@ class SockJSSocket(Socket):
     """A realtime :class:`~realtime.sockets.Socket` over a SockJS session."""
 
     transport = "sockjs"
+    #: What goes before each of this socket's texts in its SockJS message
+    #: (a multiplexed channel's ``msg,<topic>,``; see ``multiplex``).
+    frame_prefix = ""
 
     def __init__(self, conn, sid, endpoint, wire, io_loop):
         super().__init__(sid, request=None, endpoint=endpoint)
@@ -121,9 +124,10 @@ class RealtimeConnection(SockJSConnection):
     endpoint = "/"
     wire = None
     io_loop = None
+    socket_class = SockJSSocket
 
     def on_open(self, info):
-        self.socket = SockJSSocket(self, uuid.uuid4().hex, self.endpoint, self.wire, self.io_loop)
+        self.socket = self.socket_class(self, uuid.uuid4().hex, self.endpoint, self.wire, self.io_loop)
         self.handler = endpoints.get(self.endpoint)
         environ = environ_from_headers(
             info.path,
