@@ -24,7 +24,8 @@ class Mux:
 
     def __init__(self, server, cookies=None):
         header = [f"Cookie: {'; '.join(f'{k}={v}' for k, v in cookies.items())}"] if cookies else []
-        self.ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/sockjs/mux/websocket", header=header, timeout=10)
+        url = f"ws://127.0.0.1:{server.port}/sockjs/mux/websocket"
+        self.ws = websocket.create_connection(url, header=header, timeout=10)
         self.frames = []
 
     def send(self, *frames):

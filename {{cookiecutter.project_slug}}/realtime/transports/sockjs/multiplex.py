@@ -128,7 +128,8 @@ class MultiplexConnection(SockJSConnection):
         if kind == "msg":
             channel = self.channels.get(topic)
             if channel is None:
-                return self._refuse(topic, CLOSE_BAD_FRAME, f"not subscribed to {topic[:MAX_TOPIC]!r}: send sub,{topic[:MAX_TOPIC]} first")
+                shown = topic[:MAX_TOPIC]
+                return self._refuse(topic, CLOSE_BAD_FRAME, f"not subscribed to {shown!r}: send sub,{shown} first")
             return channel.on_message(payload)
         if kind == "sub":
             return self._subscribe(topic)
