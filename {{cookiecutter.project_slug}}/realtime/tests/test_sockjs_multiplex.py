@@ -107,7 +107,8 @@ def test_core_broadcasts_reach_channels(sockjs_server, mux):
     [
         ("sub,nope", 4400, "bad topic"),
         ("sub,/nope", 4404, "served here"),
-        ("sub,/plain", 4404, "own URL"),
+        ("sub,/plain", 4406, "own URL"),
+        ("sub,/nope?x=1#2", 4404, "'/nope'"),
         ('msg,/simple,{"event": "ping"}', 4400, "sub,/simple first"),
         ("hello,/simple", 4400, "unknown multiplex frame type"),
     ],
@@ -121,9 +122,21 @@ def test_bad_frames_are_refused_with_a_clear_reason(mux, frame, code, words):
     assert mux.expect("msg", "/simple", lambda p: p["event"] == "pong")["data"]["pong"] == "just you"
 
 
-def test_subscribing_twice_is_refused(mux):
+def test_subscribing_twice_is_refused_and_tags_open_more_channels(mux):
     mux.send("sub,/simple", "sub,/simple")
     assert mux.expect("uns", "/simple")["code"] == 4409
+    mux.send("sub,/", "sub,/#2")
+    one = mux.expect("msg", "/", lambda p: p["type"] == "connect")["sid"]
+    two = mux.expect("msg", "/#2", lambda p: p["type"] == "connect")["sid"]
+    assert one != two
+
+
+def test_a_topic_query_is_the_channels_request_get(mux):
+    mux.send("sub,/?refuse=1", "sub,/?observer=1")
+    refused = mux.expect("msg", "/?refuse=1", lambda p: p["type"] == "event" and p["event"] == "error")
+    assert refused["args"][0] == {"error": "refused", "message": "refused by test receiver"}
+    assert mux.expect("uns", "/?refuse=1")["code"] == 4403
+    mux.expect("msg", "/?observer=1", lambda p: p["type"] == "connect")
 
 
 def test_uns_closes_one_channel_and_runs_its_disconnect(sockjs_server, mux):

@@ -4,8 +4,11 @@ Without it a page opens one SockJS connection per endpoint it uses (the core
 endpoint, each client-signal URL). At ``<REALTIME_SOCKJS_PREFIX>/mux``
 (``/sockjs/mux``) one connection carries them all, as channels, with the
 framing of sockjs' websocket-multiplex: each SockJS message is one frame
-``type,topic[,payload]``, where the topic is an endpoint (``/`` the core
-endpoint, or a ``CLIENTSIGNAL_CONNECTIONS`` URL such as ``/pingpong``)::
+``type,topic[,payload]``. A topic is an endpoint (``/`` the core endpoint, or a
+``CLIENTSIGNAL_CONNECTIONS`` URL such as ``/pingpong``), optionally followed by
+``?query`` (that channel's ``request.GET``, as the query string of the
+endpoint's own URL would be; commas percent-encoded) and ``#tag`` (any text,
+to open several channels to one endpoint: ``/``, ``/#2``)::
 
     client -> server
       sub,<topic>              open a channel to that endpoint (its connect runs)
@@ -21,8 +24,9 @@ endpoint, or a ``CLIENTSIGNAL_CONNECTIONS`` URL such as ``/pingpong``)::
 Close codes in ``uns`` are the ones a plain SockJS session closes with
 (4000 disconnected by the server, 4403 refused, 4429 flooding), plus 4400
 (a bad frame or topic: the reason says which and what to send), 4404 (no
-such endpoint: the reason lists the served ones) and 4409 (already
-subscribed). A channel is the endpoint's own connection in every other way:
+such endpoint: the reason lists the served ones), 4406 (a plain
+sockjs-tornado connection: connect to its own URL) and 4409 (that topic is
+already open). A channel is the endpoint's own connection in every other way:
 its handler (the core's or a ``SignalEndpoint``) connects, refuses, checks
 auth and rate limits and the message size limit per channel, exactly as on
 the endpoint's own URL, which keeps working. Origin is checked once, on the
@@ -30,6 +34,7 @@ handshake, as on every SockJS URL. A plain sockjs-tornado ``SockJSConnection``
 in ``CLIENTSIGNAL_CONNECTIONS`` is served on its own URL only.
 """
 
+import copy
 import json
 import logging
 
@@ -47,6 +52,7 @@ logger = logging.getLogger("realtime")
 
 CLOSE_BAD_FRAME = 4400
 CLOSE_UNKNOWN = 4404
+CLOSE_PLAIN = 4406
 CLOSE_TWICE = 4409
 MAX_TOPIC = 200
 
@@ -81,8 +87,8 @@ class Channel(RealtimeConnection):
 
     socket_class = ChannelSocket
 
-    def __init__(self, mux, topic, wire):  # no SockJSConnection.__init__: the session is the mux's
-        self.mux, self.topic, self.endpoint, self.wire = mux, topic, topic, wire
+    def __init__(self, mux, topic, endpoint, wire):  # no SockJSConnection.__init__: the session is the mux's
+        self.mux, self.topic, self.endpoint, self.wire = mux, topic, endpoint, wire
         self.io_loop = mux.io_loop
         self.closed = False
 
@@ -146,19 +152,22 @@ class MultiplexConnection(SockJSConnection):
 
     def _subscribe(self, topic):
         if topic in self.channels:
-            return self._refuse(topic, CLOSE_TWICE, f"already subscribed to {topic!r}")
-        wire = self.topics.get(topic)
+            return self._refuse(topic, CLOSE_TWICE, f"{topic!r} is open already (add '#<tag>' for another channel)")
+        if not topic.startswith("/") or len(topic) > MAX_TOPIC or not topic.isprintable() or " " in topic:
+            why = f"bad topic {topic[:MAX_TOPIC]!r}: a topic is an endpoint path such as '/' or '/pingpong'"
+            return self._refuse(topic, CLOSE_BAD_FRAME, why)
+        endpoint, _, rest = topic.partition("#")[0].partition("?")
+        wire = self.topics.get(endpoint)
         if wire is None:
-            if not topic.startswith("/") or len(topic) > MAX_TOPIC or not topic.isprintable() or " " in topic:
-                why = f"bad topic {topic[:MAX_TOPIC]!r}: a topic is an endpoint path such as '/' or '/pingpong'"
-                return self._refuse(topic, CLOSE_BAD_FRAME, why)
-            if topic in self.plain:
-                why = f"{topic!r} is a plain SockJSConnection: connect to its own URL, it cannot be multiplexed"
-            else:
-                why = f"no endpoint {topic!r}; served here: {sorted(self.topics)} (CLIENTSIGNAL_CONNECTIONS)"
+            if endpoint in self.plain:
+                why = f"{endpoint!r} is a plain SockJSConnection: connect to its own URL, it cannot be multiplexed"
+                return self._refuse(topic, CLOSE_PLAIN, why)
+            why = f"no endpoint {endpoint!r}; served here: {sorted(self.topics)} (CLIENTSIGNAL_CONNECTIONS)"
             return self._refuse(topic, CLOSE_UNKNOWN, why)
-        channel = self.channels[topic] = Channel(self, topic, wire)
-        channel.on_open(self.info)
+        info = copy.copy(self.info)
+        info.query = rest  # the channel's own request.GET
+        channel = self.channels[topic] = Channel(self, topic, endpoint, wire)
+        channel.on_open(info)
         return None
 
     def _refuse(self, topic, code, reason):
