@@ -153,7 +153,14 @@ def test_realtime_client_script_loads_each_transport_then_realtime_js():
     html = render("{% load realtime %}{% realtime_client_script %}")
     scripts = re.findall(r'<script src="([^"]+)"></script>', html)
     names = [s.rsplit("/", 1)[-1] for s in scripts]
-    assert names == ["socket.io.min.js", "realtime-socketio.js", "sockjs.min.js", "realtime-sockjs.js", "realtime.js"]
+    assert names == [
+        "realtime-core.js",
+        "socket.io.min.js",
+        "realtime-socketio.js",
+        "sockjs.min.js",
+        "realtime-sockjs.js",
+        "realtime.js",
+    ]
     assert config_of(html) == {
         "transports": ["socketio", "sockjs"],
         "socketioPath": "/socket.io",

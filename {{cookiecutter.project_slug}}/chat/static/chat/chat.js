@@ -32,7 +32,7 @@
     joining: false,
     reading: false,      // watching the room without a nickname on the current connection
     nickname: config.user || localStorage.getItem('chat.nickname') || '',
-    outbox: []           // typed while not joined: sent after the next join
+    outbox: new Realtime.core.Queue()  // typed while not joined: sent after the next join
   };
 
   var conn = Realtime.connect({transport: config.transport});
@@ -182,7 +182,7 @@
   }
 
   function flush() {
-    while (state.joined && state.outbox.length) send(state.outbox.shift());
+    if (state.joined) state.outbox.flush(send);
   }
 
   composer.addEventListener('submit', function (e) {
