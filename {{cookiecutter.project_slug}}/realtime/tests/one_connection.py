@@ -40,6 +40,17 @@ class Wire:
         return [url for url in found if "sid" not in parse_qs(urlsplit(url).query)]
 
 
+def open_page(browser, server, transport):
+    """The test app's page with both template tags, every endpoint opened: ``(page, wire, errors)``."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    wire = Wire(page)
+    page.goto(server.url + "/testapp/clientsignal")
+    page.evaluate(OPEN_ALL, transport)
+    return page, wire, errors
+
+
 def exercise(page):
     """Every endpoint answers over the shared connection; returns the core's echo."""
     page.wait_for_function(ALL_OPEN, timeout=WAIT)

@@ -9,7 +9,7 @@ import pytest
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
-from realtime.tests.one_connection import OPEN_ALL, WAIT, Wire, exercise
+from realtime.tests.one_connection import WAIT, exercise, open_page
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +20,7 @@ def server():
 
 def test_one_socketio_connection_carries_every_endpoint(server):
     with chromium() as browser:
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        wire = Wire(page)
-        page.goto(server.url + "/testapp/clientsignal")
-        page.evaluate(OPEN_ALL, "socketio")
+        page, wire, errors = open_page(browser, server, "socketio")
         assert exercise(page) == [None, "over one"]
         assert len(wire.engineio_handshakes()) == 1, wire.engineio_handshakes()
         assert len(wire.websockets) == 1, wire.websockets  # the one upgrade

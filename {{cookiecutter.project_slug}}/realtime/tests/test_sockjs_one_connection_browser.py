@@ -11,7 +11,7 @@ import pytest
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
-from realtime.tests.one_connection import ALL_OPEN, OPEN_ALL, WAIT, Wire, exercise
+from realtime.tests.one_connection import ALL_OPEN, WAIT, Wire, exercise, open_page
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +28,7 @@ def browser():
 
 
 def test_one_sockjs_connection_carries_every_endpoint(server, browser):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    wire = Wire(page)
-    page.goto(server.url + "/testapp/clientsignal")
-    page.evaluate(OPEN_ALL, "sockjs")
+    page, wire, errors = open_page(browser, server, "sockjs")
     assert exercise(page) == [None, "over one"]
     assert len(wire.sockjs_sessions()) == 1, wire.sockjs_sessions()
     assert len(wire.websockets) == 1 and "/sockjs/mux/" in wire.websockets[0], wire.websockets
@@ -51,10 +46,7 @@ def test_one_sockjs_connection_carries_every_endpoint(server, browser):
 
 
 def test_closing_one_channel_keeps_the_others(server, browser):
-    page = browser.new_page()
-    wire = Wire(page)
-    page.goto(server.url + "/testapp/clientsignal")
-    page.evaluate(OPEN_ALL, "sockjs")
+    page, wire, _ = open_page(browser, server, "sockjs")
     page.wait_for_function(ALL_OPEN, timeout=WAIT)
     page.evaluate("window.closes = []; per.on('close', c => closes.push(c)); per.close()")
     assert page.evaluate("closes") == [1000]

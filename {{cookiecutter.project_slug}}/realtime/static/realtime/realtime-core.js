@@ -20,6 +20,7 @@
   'use strict';
 
   var Realtime = root.Realtime = root.Realtime || {};
+  Realtime.transports = Realtime.transports || {};  // filled by realtime-socketio.js, realtime-sockjs.js
   if (Realtime.core) return;  // loaded by two template tags on one page: keep the first
   var core = Realtime.core = {};
 

@@ -33,11 +33,9 @@
 (function (root) {
   'use strict';
 
-  var Realtime = root.Realtime = root.Realtime || {};
-  Realtime.transports = Realtime.transports || {};
-  if (Realtime.socketio) return;  // loaded by two template tags on one page: keep the first
-  var core = Realtime.core;
+  var Realtime = root.Realtime, core = Realtime && Realtime.core;
   if (!core) throw new Error('realtime-socketio.js needs realtime-core.js loaded first');
+  if (Realtime.socketio) return;  // loaded by two template tags on one page: keep the first
 
   var managers = [];  // [{key, manager, used: {namespace: true}}]: this page's Engine.IO connections
 

@@ -36,11 +36,9 @@
 (function (root) {
   'use strict';
 
-  var Realtime = root.Realtime = root.Realtime || {};
-  Realtime.transports = Realtime.transports || {};
-  if (Realtime.sockjs) return;  // loaded by two template tags on one page: keep the first
-  var core = Realtime.core;
+  var Realtime = root.Realtime, core = Realtime && Realtime.core;
   if (!core) throw new Error('realtime-sockjs.js needs realtime-core.js loaded first');
+  if (Realtime.sockjs) return;  // loaded by two template tags on one page: keep the first
 
   var links = {};  // multiplexed SockJS connections of this page, by URL and transport whitelist
 
