@@ -197,5 +197,5 @@ def test_client_config_cannot_break_out_of_its_element():
 def test_socketio_client_script_is_the_seed_tag():
     html = render("{% load socketio %}{% socketio_client_script %}")
     names = [s.rsplit("/", 1)[-1] for s in re.findall(r'<script src="([^"]+)"></script>', html)]
-    assert names == ["socket.io.min.js", "realtime-socketio.js", "realtime.js"]
+    assert names == ["realtime-core.js", "socket.io.min.js", "realtime-socketio.js", "realtime.js"]
     assert config_of(html)["transports"] == ["socketio"]
