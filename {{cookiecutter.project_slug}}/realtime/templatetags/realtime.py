@@ -1,8 +1,9 @@
 """``{% load realtime %}{% realtime_client_script %}``: the browser side of realtime.
 
 Emits a JSON element (``#realtime-config``, read by ``realtime.js`` into
-``Realtime.config``), ``realtime-core.js`` (what the clients share), then for each transport of ``REALTIME_TRANSPORTS`` its
-vendored client library and our adapter, then ``realtime.js``
+``Realtime.config``), ``realtime-core.js`` (what the clients share), then
+for each transport of ``REALTIME_TRANSPORTS`` its vendored client library
+and our adapter, then ``realtime.js``
 (``Realtime.connect()``). No inline JavaScript, so a strict
 Content-Security-Policy needs no exception.
 
