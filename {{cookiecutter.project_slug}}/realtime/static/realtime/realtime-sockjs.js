@@ -214,8 +214,8 @@
       throw new Error('Realtime.connect over SockJS serves the core endpoint; for ' + options.endpoint +
         ' use new SignalSocket(' + JSON.stringify(options.endpoint) + ') (clientsignal.js)');
     }
-    var core_ = (config.sockjsUrl || '/sockjs').replace(/\/+$/, ''), query = queryString(options.query);
-    var own = options.url || core_;
+    var coreUrl = (config.sockjsUrl || '/sockjs').replace(/\/+$/, ''), query = queryString(options.query);
+    var own = options.url || coreUrl;
     this.ackTimeout = options.ackTimeout || 10000;
     this.connected = false;
     this.id = null;
@@ -225,7 +225,7 @@
     this._nextAck = 1;
     this._everConnected = false;
     this._channel = Realtime.sockjs.channel(query ? '/?' + query : '/', {
-      muxUrl: options.url || options.multiplex === false ? null : core_ + '/mux',
+      muxUrl: options.url || options.multiplex === false ? null : coreUrl + '/mux',
       url: query ? own + (own.indexOf('?') < 0 ? '?' : '&') + query : own,
       transports: options.sockjsTransports,
       reconnectDelay: options.reconnectDelay,
