@@ -23,7 +23,8 @@ from django.utils.html import format_html, format_html_join, json_script
 register = template.Library()
 
 LIBRARIES = {"sockjs": "realtime/sockjs.min.js", "socketio": "realtime/socket.io.min.js"}
-ADAPTERS = {"sockjs": "realtime/realtime-sockjs.js", "socketio": "realtime/realtime-socketio.js"}
+#: What shares one connection per transport between every endpoint of the page.
+ADAPTERS = {"sockjs": "realtime/sockjs-multiplex.js", "socketio": "realtime/realtime-socketio.js"}
 
 
 def _origin(url):

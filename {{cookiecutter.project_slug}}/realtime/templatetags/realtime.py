@@ -22,7 +22,7 @@ register = template.Library()
 #: The files of each transport, in load order.
 SCRIPTS = {
     "socketio": ["realtime/socket.io.min.js", "realtime/realtime-socketio.js"],
-    "sockjs": ["realtime/sockjs.min.js", "realtime/realtime-sockjs.js"],
+    "sockjs": ["realtime/sockjs.min.js", "realtime/sockjs-multiplex.js", "realtime/realtime-sockjs.js"],
 }
 
 

@@ -158,6 +158,7 @@ def test_realtime_client_script_loads_each_transport_then_realtime_js():
         "socket.io.min.js",
         "realtime-socketio.js",
         "sockjs.min.js",
+        "sockjs-multiplex.js",
         "realtime-sockjs.js",
         "realtime.js",
     ]

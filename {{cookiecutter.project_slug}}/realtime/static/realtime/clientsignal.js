@@ -13,7 +13,7 @@
  *
  * Every SignalSocket of a page, and every Realtime.connect(), shares one
  * connection per transport: a channel of the multiplexed SockJS connection
- * (realtime-sockjs.js), or a namespace of the shared Socket.IO connection
+ * (sockjs-multiplex.js), or a namespace of the shared Socket.IO connection
  * (realtime-socketio.js). realtime-core.js gives the emitter, the queue and
  * the errors.
  *
@@ -93,7 +93,7 @@
   // -- SockJS: a channel of the page's multiplexed connection --------------------------------
   proto._openSockJS = function () {
     var self = this, config = SignalSocket.config;
-    if (!Realtime.sockjs) throw new Error('SignalSocket: realtime-sockjs.js is not loaded');
+    if (!Realtime.sockjs) throw new Error('SignalSocket: sockjs-multiplex.js is not loaded');
     var own = /^https?:/.test(this.url) ? this.url : (config.sockjsBase || '') + this.url;
     var channel = this._channel = Realtime.sockjs.channel(this.url, {
       muxUrl: config.sockjsUrl && !/^https?:/.test(this.url) ? config.sockjsUrl.replace(/\/+$/, '') + '/mux' : null,
