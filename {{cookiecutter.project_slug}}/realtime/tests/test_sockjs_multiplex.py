@@ -131,6 +131,16 @@ def test_subscribing_twice_is_refused_and_tags_open_more_channels(mux):
     assert one != two
 
 
+def test_channels_per_connection_are_bounded(mux):
+    from realtime.transports.sockjs.multiplex import MAX_CHANNELS
+
+    mux.send(*(f"sub,/simple#{i}" for i in range(MAX_CHANNELS + 1)))
+    refusal = mux.expect("uns", f"/simple#{MAX_CHANNELS}")
+    assert refusal["code"] == 4400 and "too many channels" in refusal["reason"]
+    mux.send("uns,/simple#0", f"sub,/simple#{MAX_CHANNELS}", f'msg,/simple#{MAX_CHANNELS},{{"event": "ping_me"}}')
+    assert mux.expect("msg", f"/simple#{MAX_CHANNELS}", lambda p: p["event"] == "pong")["data"]["pong"] == "just you"
+
+
 def test_a_topic_query_is_the_channels_request_get(mux):
     mux.send("sub,/?refuse=1", "sub,/?observer=1")
     refused = mux.expect("msg", "/?refuse=1", lambda p: p["type"] == "event" and p["event"] == "error")

@@ -14,7 +14,8 @@
  *   core.Backoff(min, max)     reconnect delays: next() doubles up to max, with jitter; reset()
  *   core.readConfig(id)        a JSON config element written by a template tag ({} if none)
  *   core.NO_RECONNECT          close codes after which nobody reconnects: 4000 (the server
- *                              disconnected us), 4403 (refused), 4404/4406 (no such endpoint)
+ *                              disconnected us), 4403 (refused), 4400/4409 (a frame or topic the
+ *                              server cannot take), 4404/4406 (no such endpoint, not multiplexed)
  */
 (function (root) {
   'use strict';
@@ -24,7 +25,7 @@
   if (Realtime.core) return;  // loaded by two template tags on one page: keep the first
   var core = Realtime.core = {};
 
-  core.NO_RECONNECT = {4000: true, 4403: true, 4404: true, 4406: true};
+  core.NO_RECONNECT = {4000: true, 4400: true, 4403: true, 4404: true, 4406: true, 4409: true};
 
   core.emitter = function (proto) {
     proto.on = function (name, cb) {

@@ -23,7 +23,8 @@ to open several channels to one endpoint: ``/``, ``/#2``)::
 
 Close codes in ``uns`` are the ones a plain SockJS session closes with
 (4000 disconnected by the server, 4403 refused, 4429 flooding), plus 4400
-(a bad frame or topic: the reason says which and what to send), 4404 (no
+(a bad frame or topic, or more than ``MAX_CHANNELS`` channels: the reason
+says which and what to send), 4404 (no
 such endpoint: the reason lists the served ones), 4406 (a plain
 sockjs-tornado connection: connect to its own URL) and 4409 (that topic is
 already open). A channel is the endpoint's own connection in every other way:
@@ -55,6 +56,9 @@ CLOSE_UNKNOWN = 4404
 CLOSE_PLAIN = 4406
 CLOSE_TWICE = 4409
 MAX_TOPIC = 200
+#: Channels one connection may hold at once: each is a socket (a request, a
+#: worker queue, its own rate limit), so a client must not open thousands.
+MAX_CHANNELS = 32
 
 
 def prefix():
@@ -153,6 +157,9 @@ class MultiplexConnection(SockJSConnection):
     def _subscribe(self, topic):
         if topic in self.channels:
             return self._refuse(topic, CLOSE_TWICE, f"{topic!r} is open already (add '#<tag>' for another channel)")
+        if len(self.channels) >= MAX_CHANNELS:
+            why = f"too many channels on one connection (at most {MAX_CHANNELS}): close one (uns) first"
+            return self._refuse(topic, CLOSE_BAD_FRAME, why)
         if not topic.startswith("/") or len(topic) > MAX_TOPIC or not topic.isprintable() or " " in topic:
             why = f"bad topic {topic[:MAX_TOPIC]!r}: a topic is an endpoint path such as '/' or '/pingpong'"
             return self._refuse(topic, CLOSE_BAD_FRAME, why)
