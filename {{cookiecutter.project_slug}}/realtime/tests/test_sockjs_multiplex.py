@@ -9,6 +9,7 @@ required, ``/plain`` a plain sockjs-tornado connection; messages up to 8192 byte
 """
 
 import json
+import random
 import time
 import urllib.request
 import uuid
@@ -189,6 +190,15 @@ def test_message_size_limit_is_per_channel(mux):
     assert mux.expect("msg", "/simple", lambda p: p["event"] == "pong")["data"]["pong"] == "just you"
 
 
+def test_broken_json_in_one_channel_is_that_channels_error(mux):
+    """On the raw /websocket broken JSON closes an endpoint's own connection; here the other channels live on."""
+    mux.send("sub,/", "sub,/simple", "msg,/simple,{not json")
+    error = mux.expect("msg", "/simple", lambda p: p["event"] == "error")["data"]
+    assert error["error"] == "bad_frame"
+    mux.send("msg,/," + event("echo", "alive", ack_id=2))
+    assert mux.expect("msg", "/", lambda p: p["type"] == "ack")["args"] == ["alive"]
+
+
 def test_the_server_closing_a_socket_closes_its_channel(mux):
     mux.send("sub,/", "msg,/," + event("kick"))
     assert mux.expect("uns", "/") == {"code": 4000, "reason": "disconnect"}
@@ -210,3 +220,23 @@ def test_over_sockjs_xhr_polling(sockjs_server):
         if frame.startswith("a"):
             seen += json.loads(frame[1:])
     assert any(m.startswith("msg,/simple,") and "just you" in m for m in seen), seen
+
+
+def test_garbage_frames_get_answers_never_tracebacks(sockjs_server):
+    """Random frames (types, topics, payloads, commas, unicode): the server answers or drops each, and lives."""
+    rng = random.Random(15)
+    pieces = ["sub", "msg", "uns", "", "SUB", "msg,", ",", "/", "/simple", "/#", "/?a=1,b", "/private", "\u00e9"]
+    pieces.append("x" * 300)
+    payloads = ["", "{", "[]", "null", '{"event": 1}', '{"type": "event", "event": "echo", "id": "x"}', "\ud7ff" * 50]
+    mux = Mux(sockjs_server)
+    mark = len(sockjs_server.log())
+    try:
+        for _ in range(300):
+            parts = [rng.choice(pieces) for _ in range(rng.randint(1, 3))]
+            mux.send(",".join(parts + ([rng.choice(payloads)] if rng.random() < 0.5 else [])))
+        mux.send("uns,/simple", "sub,/simple", 'msg,/simple,{"event": "ping_me", "data": {}}')
+        assert mux.expect("msg", "/simple", lambda p: p and p.get("event") == "pong", timeout=20)["data"]["pong"]
+    finally:
+        mux.close()
+    log = sockjs_server.log()[mark:]
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]

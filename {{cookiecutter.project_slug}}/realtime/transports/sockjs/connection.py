@@ -125,6 +125,9 @@ class RealtimeConnection(SockJSConnection):
     wire = None
     io_loop = None
     socket_class = SockJSSocket
+    #: On the raw ``/websocket`` broken JSON closes the connection (see below); a
+    #: multiplexed channel answers ``bad_frame`` instead (the other channels live on).
+    abort_on_broken_json = True
 
     def on_open(self, info):
         self.socket = self.socket_class(self, uuid.uuid4().hex, self.endpoint, self.wire, self.io_loop)
@@ -174,7 +177,7 @@ class RealtimeConnection(SockJSConnection):
         except BadFrame as exc:
             return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
         except (ValueError, RecursionError) as exc:
-            if isinstance(self.session, RawSession):
+            if self.abort_on_broken_json and isinstance(self.session, RawSession):
                 # the raw websocket has no SockJS framing: broken JSON is a broken frame, as on /websocket
                 stats.counters.dropped += 1
                 logger.warning("broken JSON on the raw websocket of %s; closing", socket.sid)

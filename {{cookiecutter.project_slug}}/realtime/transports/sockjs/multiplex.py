@@ -90,6 +90,7 @@ class Channel(RealtimeConnection):
     """
 
     socket_class = ChannelSocket
+    abort_on_broken_json = False
 
     def __init__(self, mux, topic, endpoint, wire):  # no SockJSConnection.__init__: the session is the mux's
         self.mux, self.topic, self.endpoint, self.wire = mux, topic, endpoint, wire
