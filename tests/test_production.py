@@ -652,7 +652,8 @@ def test_production_stack_through_haproxy(stack):
     # (a page that fails is reported at the end, so the realtime phases still run)
     http, page_errors = requests.Session(), []
     for path in ["/", "/chat/", f"/chat/{ROOM}/", "/pingpong/", "/admin/login/", "/healthz",
-                 "/static/realtime/socket.io.min.js", "/static/realtime/sockjs.min.js", "/sockjs/info"]:
+                 "/static/realtime/socket.io.min.js", "/static/realtime/sockjs.min.js", "/sockjs/info",
+                 "/sockjs/mux/info"]:  # the multiplexed endpoint (one connection per page) is routed too
         response = http.get(stack.url + path, timeout=10)
         if response.status_code != 200:
             page_errors.append(f"GET {path}: {response.status_code} {response.text[:300]!r}")

@@ -1,6 +1,7 @@
 """The chat's pages. Everything live happens over the socket (``receivers``);
 these only render the room list and the room page."""
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.paginator import Paginator
@@ -47,6 +48,9 @@ def room(request, name):
         "transport": transport,
         "user": request.user.get_username() if request.user.is_authenticated else None,
         "maxLength": conf.max_message_length(),
+        # the round trip in the header, from the ping/pong example: its SignalSocket and the
+        # chat's Realtime.connect() share the page's one connection (README: one connection per page)
+        "pingpong": "/pingpong" if apps.is_installed("pingpong") else None,
     }
     return render(
         request,

@@ -1,10 +1,12 @@
 """``{% load clientsignal %}{% clientsignal_js %}``: the browser side of client signals.
 
 Emits, in order: a JSON config element (``#clientsignal-config``: the
-project's transports and where each one listens), the vendored client
-library of each transport the project serves (sockjs-client and/or
-socket.io-client), and ``clientsignal.js`` (``SignalSocket``). No inline
-JavaScript, so a strict Content-Security-Policy needs no exception.
+project's transports and where each one listens), ``realtime-core.js``, the
+vendored client library of each transport the project serves
+(sockjs-client and/or socket.io-client) with our adapter (which shares one
+connection per transport between every endpoint of the page), and
+``clientsignal.js`` (``SignalSocket``). No inline JavaScript, so a strict
+Content-Security-Policy needs no exception.
 
 ``REALTIME_SOCKJS_URL`` / ``REALTIME_SOCKETIO_URL`` (absolute URLs) point
 the browser at socket servers on another origin (e.g. ``rundev``'s second
@@ -24,6 +26,8 @@ register = template.Library()
 
 #: Each transport's vendored browser library (from its catalog entry).
 LIBRARIES = {name: entry["library"] for name, entry in catalog.TRANSPORTS.items()}
+#: What shares one connection per transport between every endpoint of the page (catalog too).
+ADAPTERS = {name: entry["adapter"] for name, entry in catalog.TRANSPORTS.items()}
 
 
 def _origin(url):
@@ -39,6 +43,7 @@ def client_config():
     return {
         "transports": transports,
         "sockjsBase": _origin(getattr(settings, "REALTIME_SOCKJS_URL", None)),
+        "sockjsUrl": getattr(settings, "REALTIME_SOCKJS_URL", None) or conf.sockjs_prefix(),
         "socketioBase": _origin(getattr(settings, "REALTIME_SOCKETIO_URL", None)),
         "socketioPath": conf.socketio_path(),
     }
@@ -47,7 +52,8 @@ def client_config():
 @register.simple_tag
 def clientsignal_js():
     config = client_config()
-    scripts = [static(LIBRARIES[t]) for t in config["transports"]] + [static("realtime/clientsignal.js")]
+    files = ["realtime/realtime-core.js"] + [f for t in config["transports"] for f in (LIBRARIES[t], ADAPTERS[t])]
+    scripts = [static(f) for f in files + ["realtime/clientsignal.js"]]
     return format_html(
         "{}\n{}",
         json_script(config, "clientsignal-config"),

@@ -1,8 +1,9 @@
 """``{% load realtime %}{% realtime_client_script %}``: the browser side of realtime.
 
 Emits a JSON element (``#realtime-config``, read by ``realtime.js`` into
-``Realtime.config``), then for each transport of ``REALTIME_TRANSPORTS`` its
-vendored client library and our adapter, then ``realtime.js``
+``Realtime.config``), ``realtime-core.js`` (what the clients share), then
+for each transport of ``REALTIME_TRANSPORTS`` its vendored client library
+and our adapter, then ``realtime.js``
 (``Realtime.connect()``). No inline JavaScript, so a strict
 Content-Security-Policy needs no exception.
 
@@ -43,7 +44,7 @@ def client_config(only=None):
 
 def script_tags(names):
     """The config element and the script tags for ``names`` (transports)."""
-    files = [f for name in names for f in SCRIPTS[name]] + ["realtime/realtime.js"]
+    files = ["realtime/realtime-core.js"] + [f for name in names for f in SCRIPTS[name]] + ["realtime/realtime.js"]
     return format_html(
         "{}\n{}",
         json_script(client_config(names), "realtime-config"),

@@ -85,4 +85,5 @@ def test_template_tag_emits_config_and_scripts_without_inline_js():
         html = clientsignal_js()
     assert '"sockjsBase": "http://127.0.0.1:8001"' in html
     assert "realtime/sockjs.min.js" in html and "socket.io.min.js" not in html
-    assert html.count("<script") == 3 and 'type="application/json"' in html
+    assert '"sockjsUrl": "http://127.0.0.1:8001/sockjs"' in html  # the multiplexed connection: + "/mux"
+    assert html.count("<script") == 5 and 'type="application/json"' in html  # config, core, sockjs, adapter, ours

@@ -153,7 +153,15 @@ def test_realtime_client_script_loads_each_transport_then_realtime_js():
     html = render("{% load realtime %}{% realtime_client_script %}")
     scripts = re.findall(r'<script src="([^"]+)"></script>', html)
     names = [s.rsplit("/", 1)[-1] for s in scripts]
-    assert names == ["socket.io.min.js", "realtime-socketio.js", "sockjs.min.js", "realtime-sockjs.js", "realtime.js"]
+    assert names == [
+        "realtime-core.js",
+        "socket.io.min.js",
+        "realtime-socketio.js",
+        "sockjs.min.js",
+        "sockjs-multiplex.js",
+        "realtime-sockjs.js",
+        "realtime.js",
+    ]
     assert config_of(html) == {
         "transports": ["socketio", "sockjs"],
         "socketioPath": "/socket.io",
@@ -190,5 +198,5 @@ def test_client_config_cannot_break_out_of_its_element():
 def test_socketio_client_script_is_the_seed_tag():
     html = render("{% load socketio %}{% socketio_client_script %}")
     names = [s.rsplit("/", 1)[-1] for s in re.findall(r'<script src="([^"]+)"></script>', html)]
-    assert names == ["socket.io.min.js", "realtime-socketio.js", "realtime.js"]
+    assert names == ["realtime-core.js", "socket.io.min.js", "realtime-socketio.js", "realtime.js"]
     assert config_of(html)["transports"] == ["socketio"]

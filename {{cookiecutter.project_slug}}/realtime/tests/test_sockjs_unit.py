@@ -115,6 +115,7 @@ class _Session:
 
 class _Socket:
     transport = "sockjs"
+    frame_prefix = ""  # a SockJSSocket's; a multiplexed channel's is "msg,<topic>,"
 
     def __init__(self, session, wire):
         self.conn = type("Conn", (), {"session": session})()

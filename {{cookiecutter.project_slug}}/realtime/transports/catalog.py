@@ -21,7 +21,10 @@ Entry keys (every key is required; ``tests/test_transports.py`` checks them):
 ``url_path``     the function of ``realtime.conf`` that gives the path its URL
                  ends with (``None``: the URL is an origin, the client adds the path).
 ``library``      its vendored browser library (static path).
-``scripts``      every static file a page loads for it, in order (library first).
+``scripts``      every static file a page loads for it, in order (library first;
+                 ``realtime-core.js``, shared by every transport, comes before them).
+``adapter``      the file that shares one connection per page between the page's
+                 endpoints (what ``{% clientsignal_js %}`` loads after the library).
 ``files``        globs, relative to the project root, of every file that belongs
                  to it alone: removed when a project is baked without it.
 
@@ -40,6 +43,7 @@ TRANSPORTS = {
         "url_path": None,
         "library": "realtime/socket.io.min.js",
         "scripts": ["realtime/socket.io.min.js", "realtime/realtime-socketio.js"],
+        "adapter": "realtime/realtime-socketio.js",
         "files": [
             "realtime/transports/socketio",
             "realtime/management/commands/rungevent.py",
@@ -61,7 +65,8 @@ TRANSPORTS = {
         "url_setting": "REALTIME_SOCKJS_URL",
         "url_path": "sockjs_prefix",
         "library": "realtime/sockjs.min.js",
-        "scripts": ["realtime/sockjs.min.js", "realtime/realtime-sockjs.js"],
+        "scripts": ["realtime/sockjs.min.js", "realtime/sockjs-multiplex.js", "realtime/realtime-sockjs.js"],
+        "adapter": "realtime/sockjs-multiplex.js",
         "files": [
             "realtime/transports/sockjs",
             "realtime/management/commands/runsocket.py",

@@ -32,7 +32,7 @@
     joining: false,
     reading: false,      // watching the room without a nickname on the current connection
     nickname: config.user || localStorage.getItem('chat.nickname') || '',
-    outbox: []           // typed while not joined: sent after the next join
+    outbox: new Realtime.core.Queue()  // typed while not joined: sent after the next join
   };
 
   var conn = Realtime.connect({transport: config.transport});
@@ -182,7 +182,7 @@
   }
 
   function flush() {
-    while (state.joined && state.outbox.length) send(state.outbox.shift());
+    if (state.joined) state.outbox.flush(send);
   }
 
   composer.addEventListener('submit', function (e) {
@@ -220,4 +220,25 @@
     if (p.nickname && p.nickname !== state.nickname) notice(p.nickname + (p.event === 'left' ? ' left' : ' joined'));
   });
   if (conn.connected) connected();
+
+  // -- the round trip, from the ping/pong example (when it is installed) --------
+  // Its SignalSocket rides the chat's connection: one socket for both (README: one connection per page).
+  if (config.pingpong && window.SignalSocket) {
+    var latency = $('latency'), seq = 0, sentAt = {};
+    var pings = window.chat.pings = new SignalSocket(config.pingpong, {transport: config.transport});
+    var ping = function () {
+      if (!pings.isOpen) return;
+      sentAt[++seq] = performance.now();
+      pings.send('ping', {seq: seq});
+    };
+    pings.on('open', ping);
+    pings.on('pong', function (data) {
+      var started = data && sentAt[data.seq];
+      if (started === undefined) return;
+      delete sentAt[data.seq];
+      latency.textContent = Math.round(performance.now() - started) + ' ms';
+      latency.hidden = false;
+    });
+    setInterval(ping, 5000);
+  }
 })();

@@ -8,7 +8,14 @@
  * Options: transport ('sockjs' or 'socketio'; default: the first the page
  * serves, see SignalSocket.config), transports (a whitelist passed to the
  * library: SockJS names such as ['websocket', 'xhr-polling'], or Socket.IO's
- * ['websocket', 'polling']), reconnectDelay / reconnectDelayMax (ms).
+ * ['websocket', 'polling']), reconnectDelay / reconnectDelayMax (ms),
+ * multiplex (default true; false: a SockJS connection of its own).
+ *
+ * Every SignalSocket of a page, and every Realtime.connect(), shares one
+ * connection per transport: a channel of the multiplexed SockJS connection
+ * (sockjs-multiplex.js), or a namespace of the shared Socket.IO connection
+ * (realtime-socketio.js). realtime-core.js gives the emitter, the queue and
+ * the errors.
  *
  * The wire is the seed's {"event": name, "data": {...}}. Errors from the
  * server (unknown signal, refused, a listener that raised, ...) arrive as the
@@ -21,22 +28,10 @@
 (function (root) {
   'use strict';
 
-  function readConfig() {
-    var el = root.document && root.document.getElementById('clientsignal-config');
-    if (!el) return {};
-    try { return JSON.parse(el.textContent); } catch (e) { return {}; }
-  }
-
-  var NO_RECONNECT = {4000: true, 4403: true};
-
-  /* The server's {error: code, message: text} as an Error (.code, .data), or null. */
-  function failure(value) {
-    if (!value || typeof value !== 'object' || typeof value.error !== 'string') return null;
-    var error = new Error(typeof value.message === 'string' && value.message ? value.message : value.error);
-    error.code = value.error;
-    error.data = value;
-    return error;
-  }
+  if (root.SignalSocket) return;  // loaded twice on one page: keep the first
+  var Realtime = root.Realtime || {};
+  var core = Realtime.core;
+  if (!core) throw new Error('clientsignal.js needs realtime-core.js loaded first ({% clientsignal_js %} loads it)');
 
   function SignalSocket(url, options) {
     if (!(this instanceof SignalSocket)) return new SignalSocket(url, options);
@@ -45,41 +40,17 @@
     this.url = url;
     this.options = options;
     this.transport = options.transport || (config.transports || [])[0] ||
-      (root.SockJS ? 'sockjs' : 'socketio');
-    this.minDelay = options.reconnectDelay || 500;
-    this.maxDelay = options.reconnectDelayMax || 10000;
+      (Realtime.sockjs ? 'sockjs' : 'socketio');
     this.isOpen = false;
     this.opens = 0;
-    this._handlers = {};
-    this._queue = [];
-    this._attempt = 0;
-    this._closed = false;
-    this._timer = null;
+    this._queue = new core.Queue();
     if (this.transport === 'socketio') this._openSocketIO();
     else this._openSockJS();
   }
 
-  SignalSocket.config = readConfig();
+  SignalSocket.config = core.readConfig('clientsignal-config');
 
-  var proto = SignalSocket.prototype;
-
-  proto.on = function (name, cb) {
-    (this._handlers[name] = this._handlers[name] || []).push(cb);
-    return this;
-  };
-
-  proto.off = function (name, cb) {
-    var list = this._handlers[name] || [];
-    this._handlers[name] = cb ? list.filter(function (f) { return f !== cb; }) : [];
-    return this;
-  };
-
-  proto._fire = function (name, args) {
-    var list = (this._handlers[name] || []).slice();
-    for (var i = 0; i < list.length; i++) {
-      try { list[i].apply(this, args || []); } catch (e) { if (root.console) root.console.error(e); }
-    }
-  };
+  var proto = core.emitter(SignalSocket.prototype);
 
   /* Send signal `name` with `data` (an object of keyword arguments). */
   proto.send = function (name, data) {
@@ -90,86 +61,82 @@
   };
 
   proto.close = function () {
-    this._closed = true;
-    clearTimeout(this._timer);
-    if (this._sock) this._sock.close();
-    if (this._io) this._io.disconnect();
+    if (this._channel) this._channel.close();
+    if (this._io) this._io.realtimeRelease();
     return this;
   };
 
   /* The library transport in use ('websocket', 'xhr-polling', 'polling', ...). */
   proto.transportName = function () {
-    if (this._sock) return this._sock.transport || null;
+    if (this._channel) return this._channel.transportName();
     if (this._io && this._io.io.engine) return this._io.io.engine.transport.name;
     return null;
   };
 
   proto._opened = function () {
+    var self = this;
     this.isOpen = true;
     this.opens += 1;
-    this._attempt = 0;
-    var queued = this._queue;
-    this._queue = [];
-    for (var i = 0; i < queued.length; i++) this._write(queued[i]);
+    this._queue.flush(function (frame) { self._write(frame); });
     this._fire('open');
   };
 
   proto._received = function (name, data) {
-    this._fire(name, [name === 'error' ? failure(data) || data : data]);
-  };
-
-  // -- SockJS ---------------------------------------------------------------------------
-  proto._openSockJS = function () {
-    var self = this;
-    var base = SignalSocket.config.sockjsBase || '';
-    var sock = this._sock = new root.SockJS(/^https?:/.test(this.url) ? this.url : base + this.url, null,
-      {transports: this.options.transports});
-    sock.onopen = function () { self._opened(); };
-    sock.onmessage = function (e) {
-      var msg;
-      try { msg = JSON.parse(e.data); } catch (err) { return; }
-      if (msg && typeof msg.event === 'string') self._received(msg.event, msg.data);
-    };
-    sock.onclose = function (e) {
-      var was = self.isOpen;
-      self.isOpen = false;
-      self._sock = null;
-      if (was) self._fire('close', [e.code, e.reason]);
-      if (self._closed || NO_RECONNECT[e.code]) {
-        if (!was) self._fire('close', [e.code, e.reason]);
-        return;
-      }
-      var delay = Math.min(self.maxDelay, self.minDelay * Math.pow(2, self._attempt++));
-      self._timer = setTimeout(function () { self._openSockJS(); }, delay * (0.5 + Math.random() / 2));
-    };
+    this._fire(name, [name === 'error' ? core.failure(data) || data : data]);
   };
 
   proto._write = function (frame) {
     if (this._io) this._io.emit(frame.event, frame.data);
-    else this._sock.send(JSON.stringify(frame));
+    else this._channel.send(JSON.stringify(frame));
   };
 
-  // -- Socket.IO (the url is a namespace) -------------------------------------------------
+  // -- SockJS: a channel of the page's multiplexed connection --------------------------------
+  proto._openSockJS = function () {
+    var self = this, config = SignalSocket.config;
+    if (!Realtime.sockjs) throw new Error('SignalSocket: sockjs-multiplex.js is not loaded');
+    var own = /^https?:/.test(this.url) ? this.url : (config.sockjsBase || '') + this.url;
+    var channel = this._channel = Realtime.sockjs.channel(this.url, {
+      muxUrl: config.sockjsUrl && !/^https?:/.test(this.url) ? config.sockjsUrl.replace(/\/+$/, '') + '/mux' : null,
+      url: own,
+      multiplex: this.options.multiplex,
+      transports: this.options.transports,
+      reconnectDelay: this.options.reconnectDelay,
+      reconnectDelayMax: this.options.reconnectDelayMax
+    });
+    channel.on('open', function () { self._opened(); });
+    channel.on('message', function (text) {
+      var msg;
+      try { msg = JSON.parse(text); } catch (err) { return; }
+      if (msg && typeof msg.event === 'string') self._received(msg.event, msg.data);
+    });
+    channel.on('close', function (code, reason) {
+      self.isOpen = false;
+      self._fire('close', [code, reason]);
+    });
+  };
+
+  // -- Socket.IO: a namespace of the page's shared connection ------------------------------
   // A whitelist written with SockJS names still works: its polling and
   // streaming transports map to Socket.IO's 'polling'.
   function socketioTransports(list) {
-    if (!list) return ['websocket', 'polling'];
+    if (!list) return undefined;  // the default every Realtime connection of the page shares
     var out = [];
     list.forEach(function (name) {
       var mapped = name === 'websocket' ? 'websocket' : (name === 'webtransport' ? null : 'polling');
       if (mapped && out.indexOf(mapped) < 0) out.push(mapped);
     });
-    return out.length ? out : ['websocket', 'polling'];
+    return out.length ? out : undefined;
   }
 
   proto._openSocketIO = function () {
     var self = this, config = SignalSocket.config;
-    if (typeof root.io !== 'function') throw new Error('SignalSocket: socket.io.min.js is not loaded');
-    var socket = this._io = root.io((config.socketioBase || '') + this.url, {
-      path: '/' + (config.socketioPath || 'socket.io').replace(/^\/|\/$/g, ''),
+    if (!Realtime.socketio) throw new Error('SignalSocket: realtime-socketio.js is not loaded');
+    var socket = this._io = Realtime.socketio.socket(this.url, {
+      url: config.socketioBase || '',
+      path: '/' + (config.socketioPath || 'socket.io').replace(/^\/|\/$/g, '') + '/',
       transports: socketioTransports(this.options.transports),
-      reconnectionDelay: this.minDelay,
-      reconnectionDelayMax: this.maxDelay
+      reconnectDelay: this.options.reconnectDelay,
+      reconnectDelayMax: this.options.reconnectDelayMax
     });
     socket.on('connect', function () { self._opened(); });
     socket.on('disconnect', function (reason) {
@@ -178,7 +145,7 @@
     });
     socket.on('connect_error', function (err) {
       var code = socket.active ? 'connect_error' : 'refused';
-      self._fire('error', [failure({error: code, message: err && err.message})]);
+      self._fire('error', [core.failure({error: code, message: err && err.message})]);
     });
     socket.onAny(function (name, data) { self._received(name, data); });
   };

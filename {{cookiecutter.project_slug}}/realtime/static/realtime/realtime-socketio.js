@@ -2,75 +2,96 @@
  *
  * A thin layer over the vendored socket.io-client 4.x (window.io), which
  * already reconnects with backoff and buffers emits while disconnected; this
- * file only gives it the interface both transports share:
+ * file only gives it the interface both transports share (realtime-core.js):
  *
- *   var conn = Realtime.transports.socketio({endpoint: '/', ackTimeout: 10000});
+ *   var conn = Realtime.transports.socketio({ackTimeout: 10000});
  *   conn.emit('chat', {text: 'hi'}, function (err, reply) {});   // err: null, or an Error with .code (see realtime.js)
  *   conn.on('chat', function (data, ack) {});                    // ack present if the server asked for one
  *
- * Options: endpoint ('/' or a client-signal URL such as '/simple': a
- * Socket.IO namespace), ackTimeout (ms), url (server origin, default
- * Realtime.config.socketioUrl or the page's), socketioTransports (default
- * ['polling', 'websocket']: starts on long-polling, upgrades to websocket),
- * reconnectDelay / reconnectDelayMax (ms), query (sent with the handshake).
+ * One connection per page: every Realtime.connect() and SignalSocket of the
+ * page is a namespace of one Engine.IO connection (a shared io.Manager per
+ * server, path, transport list and query), as Socket.IO multiplexes them. A
+ * second connection to a namespace already open gets a connection of its own
+ * (Socket.IO allows one socket per namespace on a connection).
+ *
+ * Options: endpoint ('/'; another namespace works too, for existing code:
+ * client-signal URLs are SignalSocket's), ackTimeout (ms), url (server
+ * origin, default Realtime.config.socketioUrl or the page's),
+ * socketioTransports (default ['polling', 'websocket']: starts on
+ * long-polling, upgrades to websocket), reconnectDelay / reconnectDelayMax
+ * (ms), query (sent with the handshake).
  *
  * Pseudo-events: connect; disconnect (reason); reconnect (before connect,
  * on every connect but the first); error (an Error with .code: 'refused' with
  * the server's reason, 'connect_error', or the code of the server's 'error'
  * event, e.g. 'unknown_event' for an emit without ack). A refused or kicked connection
  * ('io server disconnect') does not reconnect.
+ *
+ * Realtime.socketio.socket(nsp, options) is the shared-connection layer that
+ * SignalSocket uses too; sock.realtimeRelease() gives the namespace back.
  */
 (function (root) {
   'use strict';
 
-  var Realtime = root.Realtime = root.Realtime || {};
-  Realtime.transports = Realtime.transports || {};
+  var Realtime = root.Realtime, core = Realtime && Realtime.core;
+  if (!core) throw new Error('realtime-socketio.js needs realtime-core.js loaded first');
+  if (Realtime.socketio) return;  // loaded by two template tags on one page: keep the first
+
+  var managers = [];  // [{key, manager, used: {namespace: true}}]: this page's Engine.IO connections
+
+  /* A Socket.IO socket for namespace `nsp` on this page's shared connection.
+   * options: url (origin, '' for the page's), path, transports, query,
+   * reconnectDelay, reconnectDelayMax. */
+  function socket(nsp, options) {
+    if (typeof root.io !== 'function' || !root.io.Manager) throw new Error('Realtime needs socket.io.min.js loaded first');
+    var origin = (options.url || '').replace(/\/+$/, '') || root.location.protocol + '//' + root.location.host;
+    var transports = options.transports || ['polling', 'websocket'];
+    var key = [origin, options.path, transports.join(','), JSON.stringify(options.query || null)].join(' ');
+    var entry = managers.filter(function (m) { return m.key === key && !m.used[nsp]; })[0];
+    if (!entry) {
+      entry = {key: key, used: {}, manager: new root.io.Manager(origin, {
+        path: options.path,
+        transports: transports,
+        reconnectionDelay: options.reconnectDelay || 500,
+        reconnectionDelayMax: options.reconnectDelayMax || 10000,
+        withCredentials: true,  // the Django session cookie, when the server is on another origin
+        query: options.query
+      })};
+      managers.push(entry);
+    }
+    entry.used[nsp] = true;
+    var sock = entry.manager.socket(nsp);
+    sock.realtimeRelease = function () {
+      sock.disconnect();
+      sock.off();
+      sock.offAny();
+      delete entry.used[nsp];
+    };
+    return sock;
+  }
+
+  Realtime.socketio = {socket: socket};
 
   function trimSlashes(s) { return String(s).replace(/^\/+|\/+$/g, ''); }
 
-  /* The server answers a failure with {error: code, message: text}: as the only
-   * value of an ack (the event was refused, had no receiver, or a receiver
-   * raised) or as an 'error' event. Returns it as an Error (message: the
-   * server's, .code, .data: the whole object), or null if `value` is not one. */
-  function failure(value) {
-    if (!value || typeof value !== 'object' || typeof value.error !== 'string') return null;
-    var error = new Error(typeof value.message === 'string' && value.message ? value.message : value.error);
-    error.code = value.error;
-    error.data = value;
-    return error;
-  }
-
-  function ackFailure(reply) { return reply.length === 1 ? failure(reply[0]) : null; }
-
-  function timeoutError() {
-    var error = new Error('ack timeout');
-    error.code = 'ack_timeout';
-    return error;
-  }
-
   function SocketIOConnection(options) {
     if (!(this instanceof SocketIOConnection)) return new SocketIOConnection(options);
-    if (typeof root.io !== 'function') throw new Error('realtime-socketio.js needs socket.io.min.js loaded first');
     var self = this;
     var config = Realtime.config || {};
     options = this.options = options || {};
-    var base = (options.url || config.socketioUrl || '').replace(/\/+$/, '');
-    var endpoint = options.endpoint || '/';
     this.ackTimeout = options.ackTimeout || 10000;
     this.transport = 'socketio';
     this.connected = false;
     this.id = null;
-    this._handlers = {};
     this._everConnected = false;
 
-    var sock = this._sock = root.io(base + endpoint, {
+    var sock = this._sock = socket(options.endpoint || '/', {
+      url: options.url || config.socketioUrl,
       path: '/' + trimSlashes(config.socketioPath || 'socket.io') + '/',
-      transports: options.socketioTransports || ['polling', 'websocket'],
-      reconnectionDelay: options.reconnectDelay || 500,
-      reconnectionDelayMax: options.reconnectDelayMax || 10000,
-      withCredentials: true,  // the Django session cookie, when the server is on another origin
-      query: options.query,
-      forceNew: true  // one connection per Realtime.connect(), like the SockJS side
+      transports: options.socketioTransports,
+      reconnectDelay: options.reconnectDelay,
+      reconnectDelayMax: options.reconnectDelayMax,
+      query: options.query
     });
 
     sock.on('connect', function () {
@@ -95,31 +116,12 @@
     // is the last argument when the server asked for one.
     sock.onAny(function (event) {
       var args = Array.prototype.slice.call(arguments, 1);
-      if (event === 'error') args[0] = failure(args[0]) || args[0];
+      if (event === 'error') args[0] = core.failure(args[0]) || args[0];
       self._fire(event, args);
     });
   }
 
-  var proto = SocketIOConnection.prototype;
-
-  proto.on = function (name, cb) {
-    (this._handlers[name] = this._handlers[name] || []).push(cb);
-    return this;
-  };
-
-  proto.off = function (name, cb) {
-    var list = this._handlers[name];
-    if (!list) return this;
-    this._handlers[name] = cb ? list.filter(function (f) { return f !== cb; }) : [];
-    return this;
-  };
-
-  proto._fire = function (name, args) {
-    var list = (this._handlers[name] || []).slice();
-    for (var i = 0; i < list.length; i++) {
-      try { list[i].apply(this, args || []); } catch (e) { if (root.console) root.console.error(e); }
-    }
-  };
+  var proto = core.emitter(SocketIOConnection.prototype);
 
   proto.emit = function (event) {
     var args = Array.prototype.slice.call(arguments, 1);
@@ -127,9 +129,9 @@
       var cb = args.pop();
       var sock = this._sock.timeout(this.ackTimeout);
       args.push(function (err) {
-        if (err) { cb(timeoutError()); return; }
+        if (err) { cb(core.timeoutError()); return; }
         var reply = Array.prototype.slice.call(arguments, 1);
-        var problem = ackFailure(reply);
+        var problem = core.ackFailure(reply);
         if (problem) cb(problem);
         else cb.apply(null, [null].concat(reply));
       });
@@ -146,7 +148,7 @@
   };
 
   proto.close = function () {
-    this._sock.disconnect();
+    this._sock.realtimeRelease();
     return this;
   };
 

@@ -1,109 +1,80 @@
 /* Realtime over SockJS: the SockJS side of Realtime.connect() (see realtime.js).
  *
- * Needs the vendored sockjs-client (window.SockJS). Speaks the framing
- * documented in realtime/transports/sockjs/__init__.py: every SockJS
- * message is one JSON object, {"type": "event"|"ack"|"message"|"connect"}.
+ * Needs realtime-core.js, the vendored sockjs-client (window.SockJS) and
+ * sockjs-multiplex.js (the channel layer).
  *
- *   var conn = Realtime.transports.sockjs({endpoint: '/', ackTimeout: 10000});
+ * One SockJS connection per page carries every endpoint the page uses: the
+ * core endpoint of each Realtime.connect() and each SignalSocket URL are
+ * channels of one connection to <sockjsUrl>/mux (e.g. /sockjs/mux), framed
+ * as sockjs' websocket-multiplex: sub,<topic> / msg,<topic>,<payload> /
+ * uns,<topic> (realtime/transports/sockjs/multiplex.py documents it). The
+ * connection reconnects with backoff and subscribes its channels again.
+ *
+ *   var conn = Realtime.transports.sockjs({ackTimeout: 10000});
  *   conn.on('connect', function () {});
  *   conn.emit('chat', {text: 'hi'}, function (err, reply) {});   // err: null, or an Error with .code (see realtime.js)
  *   conn.on('chat', function (data, ack) {});                    // ack present if the server asked for one
  *
- * Options: endpoint ('/' or a client-signal URL), url (overrides
- * Realtime.config.sockjsUrl), query (an object sent as the query string:
- * request.GET on the server), ackTimeout (ms), sockjsTransports (a
- * whitelist of SockJS transport names), reconnectDelay / reconnectDelayMax.
+ * Options: query (an object: request.GET on the server), ackTimeout (ms),
+ * sockjsTransports (a whitelist of SockJS transport names: connections with
+ * the same whitelist share one SockJS connection), reconnectDelay /
+ * reconnectDelayMax (ms), url (a SockJS URL of the core endpoint to connect
+ * to on its own, not multiplexed; so does multiplex: false). The core
+ * endpoint only: client-signal URLs are SignalSocket's (clientsignal.js),
+ * which speaks their wire over the same connection.
  *
- * Pseudo-events: connect, disconnect (reason), reconnect (before connect,
- * on every connect but the first), error (an Error with .code: 'refused',
- * with the server's reason and .refused = true, or the code of the server's
- * 'error' event, e.g. 'unknown_event' for an emit without ack),
- * message (plain messages). While
- * disconnected, emits and sends are queued and flushed on reconnect.
- * Reconnects with exponential backoff unless the server refused (4403) or
- * disconnected this socket on purpose (4000), or close() was called.
+ * Pseudo-events: connect, disconnect (reason, code), reconnect (before
+ * connect, on every connect but the first), error (an Error with .code:
+ * 'refused', with the server's reason and .refused = true, or the code of the
+ * server's 'error' event, e.g. 'unknown_event' for an emit without ack),
+ * message (plain messages). While disconnected, emits and sends are queued
+ * and sent once connected again. No reconnect after a refusal (4403), a
+ * disconnect by the server (4000), or close().
+ *
+ * The connection is a channel of sockjs-multiplex.js (Realtime.sockjs.channel),
+ * which SignalSocket uses too.
  */
 (function (root) {
   'use strict';
 
-  var Realtime = root.Realtime = root.Realtime || {};
-  Realtime.transports = Realtime.transports || {};
-
-  var NO_RECONNECT = {4000: true, 4403: true};
-
-  /* The server answers a failure with {error: code, message: text}: as the only
-   * value of an ack (the event was refused, had no receiver, or a receiver
-   * raised) or as an 'error' event. Returns it as an Error (message: the
-   * server's, .code, .data: the whole object), or null if `value` is not one. */
-  function failure(value) {
-    if (!value || typeof value !== 'object' || typeof value.error !== 'string') return null;
-    var error = new Error(typeof value.message === 'string' && value.message ? value.message : value.error);
-    error.code = value.error;
-    error.data = value;
-    return error;
+  var Realtime = root.Realtime, core = Realtime && Realtime.core;
+  if (!core || !Realtime.sockjs) {
+    throw new Error('realtime-sockjs.js needs realtime-core.js and sockjs-multiplex.js loaded first');
   }
+  if (Realtime.transports.sockjs) return;  // loaded by two template tags on one page: keep the first
+  var queryString = Realtime.sockjs.queryString;
 
-  function ackFailure(reply) { return reply.length === 1 ? failure(reply[0]) : null; }
-
-  function originOf(url) {
-    var m = /^(https?:\/\/[^/]+)/.exec(url || '');
-    return m ? m[1] : '';
-  }
-
-  function endpointUrl(options) {
-    var config = Realtime.config || {};
-    var core = config.sockjsUrl || '/sockjs';
-    var endpoint = options.endpoint || '/';
-    var url = options.url || (endpoint === '/' ? core : originOf(core) + endpoint);
-    var query = options.query || {};
-    var pairs = Object.keys(query).map(function (k) {
-      return encodeURIComponent(k) + '=' + encodeURIComponent(query[k]);
-    });
-    return pairs.length ? url + (url.indexOf('?') < 0 ? '?' : '&') + pairs.join('&') : url;
-  }
-
+  /* -- the core endpoint's wire: {"type": "event"|"ack"|"message"|"connect", ...} -- */
   function SockJSConnection(options) {
     if (!(this instanceof SockJSConnection)) return new SockJSConnection(options);
-    if (typeof root.SockJS !== 'function') throw new Error('realtime-sockjs.js needs sockjs.min.js loaded first');
-    this.options = options || {};
-    this.url = endpointUrl(this.options);
-    this.ackTimeout = this.options.ackTimeout || 10000;
-    this.minDelay = this.options.reconnectDelay || 500;
-    this.maxDelay = this.options.reconnectDelayMax || 10000;
+    var self = this, config = Realtime.config || {};
+    options = this.options = options || {};
+    if (options.endpoint && options.endpoint !== '/') {
+      throw new Error('Realtime.connect over SockJS serves the core endpoint; for ' + options.endpoint +
+        ' use new SignalSocket(' + JSON.stringify(options.endpoint) + ') (clientsignal.js)');
+    }
+    var coreUrl = (config.sockjsUrl || '/sockjs').replace(/\/+$/, ''), query = queryString(options.query);
+    var own = options.url || coreUrl;
+    this.ackTimeout = options.ackTimeout || 10000;
     this.connected = false;
     this.id = null;
     this.transport = 'sockjs';
-    this._handlers = {};
-    this._queue = [];
+    this._queue = new core.Queue();
     this._acks = {};
     this._nextAck = 1;
-    this._attempt = 0;
     this._everConnected = false;
-    this._closed = false;
-    this._timer = null;
-    this._open();
+    this._channel = Realtime.sockjs.channel(query ? '/?' + query : '/', {
+      muxUrl: options.url || options.multiplex === false ? null : coreUrl + '/mux',
+      url: query ? own + (own.indexOf('?') < 0 ? '?' : '&') + query : own,
+      transports: options.sockjsTransports,
+      reconnectDelay: options.reconnectDelay,
+      reconnectDelayMax: options.reconnectDelayMax
+    });
+    this._channel.on('message', function (text) { self._onFrame(text); });
+    this._channel.on('close', function (code, reason) { self._onClose(code, reason); });
   }
 
-  var proto = SockJSConnection.prototype;
-
-  proto.on = function (name, cb) {
-    (this._handlers[name] = this._handlers[name] || []).push(cb);
-    return this;
-  };
-
-  proto.off = function (name, cb) {
-    var list = this._handlers[name];
-    if (!list) return this;
-    this._handlers[name] = cb ? list.filter(function (f) { return f !== cb; }) : [];
-    return this;
-  };
-
-  proto._fire = function (name, args) {
-    var list = (this._handlers[name] || []).slice();
-    for (var i = 0; i < list.length; i++) {
-      try { list[i].apply(this, args || []); } catch (e) { if (root.console) root.console.error(e); }
-    }
-  };
+  var proto = core.emitter(SockJSConnection.prototype);
 
   proto.emit = function (event) {
     var args = Array.prototype.slice.call(arguments, 1);
@@ -116,9 +87,7 @@
         timer: setTimeout(function () {
           if (!acks[id]) return;
           delete acks[id];
-          var error = new Error('ack timeout');
-          error.code = 'ack_timeout';
-          cb(error);
+          cb(core.timeoutError());
         }, this.ackTimeout)
       };
     }
@@ -132,23 +101,13 @@
   };
 
   proto.close = function () {
-    this._closed = true;
-    clearTimeout(this._timer);
-    if (this._sock) this._sock.close(1000, 'client close');
+    this._channel.close();
     return this;
   };
 
   proto._write = function (frame) {
     var text = JSON.stringify(frame);
-    if (this.connected) this._sock.send(text);
-    else this._queue.push(text);
-  };
-
-  proto._open = function () {
-    var self = this;
-    var sock = this._sock = new root.SockJS(this.url, null, {transports: this.options.sockjsTransports});
-    sock.onmessage = function (e) { self._onFrame(e.data); };
-    sock.onclose = function (e) { self._onClose(e); };
+    if (!this.connected || !this._channel.send(text)) this._queue.push(text);
   };
 
   proto._onFrame = function (text) {
@@ -158,10 +117,7 @@
     if (frame.type === 'connect') {
       this.connected = true;
       this.id = frame.sid;
-      this._attempt = 0;
-      var queued = this._queue;
-      this._queue = [];
-      for (var i = 0; i < queued.length; i++) this._sock.send(queued[i]);
+      this._queue.flush(function (queued) { self._channel.send(queued); });
       this._fire(this._everConnected ? 'reconnect' : 'connect');
       if (this._everConnected) this._fire('connect');
       this._everConnected = true;
@@ -171,7 +127,7 @@
         delete this._acks[frame.id];
         clearTimeout(pending.timer);
         var reply = frame.args || [];
-        var problem = ackFailure(reply);
+        var problem = core.ackFailure(reply);
         if (problem) pending.cb.call(this, problem);
         else pending.cb.apply(this, [null].concat(reply));
       }
@@ -187,7 +143,7 @@
           self._write({type: 'ack', id: frame.id, args: Array.prototype.slice.call(arguments)});
         });
       }
-      var error = frame.event === 'error' && failure(args[0]);  // as realtime-socketio.js reports it
+      var error = frame.event === 'error' && core.failure(args[0]);  // as realtime-socketio.js reports it
       if (error) {
         if (error.code === 'refused') error.refused = true;
         args[0] = error;
@@ -196,15 +152,10 @@
     }
   };
 
-  proto._onClose = function (e) {
+  proto._onClose = function (code, reason) {
     var was = this.connected;
     this.connected = false;
-    this._sock = null;
-    if (was) this._fire('disconnect', [e.reason || 'closed', e.code]);
-    if (this._closed || NO_RECONNECT[e.code]) return;
-    var self = this;
-    var delay = Math.min(this.maxDelay, this.minDelay * Math.pow(2, this._attempt++));
-    this._timer = setTimeout(function () { self._open(); }, delay * (0.5 + Math.random() / 2));
+    if (was) this._fire('disconnect', [reason || 'closed', code]);
   };
 
   // Realtime.transports.sockjs(options), .connect(options) and `new` all work.

@@ -3,7 +3,7 @@
  *   {% load realtime %}{% realtime_client_script %}   (in the page's template)
  *
  *   var conn = Realtime.connect();                      // first transport the project serves
- *   var conn = Realtime.connect({transport: 'sockjs', endpoint: '/', ackTimeout: 10000});
+ *   var conn = Realtime.connect({transport: 'sockjs', ackTimeout: 10000});
  *
  *   conn.on('connect', function () {});                 // also: disconnect, reconnect, error
  *   conn.on('chat', function (data, ack) {});           // ack is passed if the server asked for one
@@ -20,14 +20,19 @@
  *   conn.connected; conn.id;                            // id is the server's socket.sid
  *
  * Every connection reconnects by itself with backoff, and queues what is
- * emitted or sent while disconnected until it is connected again. 'error'
+ * emitted or sent while disconnected until it is connected again. A page
+ * opens one connection per transport, whatever it connects to: every
+ * Realtime.connect() and SignalSocket (clientsignal.js) of the page shares
+ * it (SockJS: channels of one multiplexed connection; Socket.IO: namespaces
+ * of one Engine.IO connection). 'error'
  * gets an Error with .code for the server's 'error' events (e.g.
  * 'unknown_event' for an emit without ack callback) and for refusals
  * ('refused', .refused = true, the message is the reason the server gave).
  *
  * Each transport lives in its own file and registers itself in
- * Realtime.transports (realtime-socketio.js, realtime-sockjs.js);
- * {% realtime_client_script %} loads those of the project's transports and
+ * Realtime.transports (realtime-socketio.js, realtime-sockjs.js), on what
+ * they share in realtime-core.js (Realtime.core: emitter, queue, backoff,
+ * errors); {% realtime_client_script %} loads those of the project's transports and
  * a JSON element (#realtime-config) read below into Realtime.config:
  *   {transports: ['socketio', 'sockjs'], socketioPath: '/socket.io',
  *    socketioUrl: '' (page origin) or 'http://host:port', sockjsUrl: '/sockjs'}
@@ -38,18 +43,7 @@
   var Realtime = root.Realtime = root.Realtime || {};
   Realtime.transports = Realtime.transports || {};
 
-  function readConfig() {
-    var node = root.document && root.document.getElementById('realtime-config');
-    if (!node) return {};
-    try {
-      return JSON.parse(node.textContent) || {};
-    } catch (e) {
-      if (root.console) root.console.error('Realtime: #realtime-config is not JSON', e);
-      return {};
-    }
-  }
-
-  if (!Realtime.config) Realtime.config = readConfig();
+  if (!Realtime.config) Realtime.config = Realtime.core.readConfig('realtime-config');
 
   /* Open a connection; options.transport picks the transport ('socketio' or
    * 'sockjs'), by default the first of Realtime.config.transports. */

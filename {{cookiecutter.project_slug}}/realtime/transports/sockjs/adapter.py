@@ -75,16 +75,18 @@ class SockJSAdapter(Adapter):
 
     def write(self, envelope, sockets):
         # encode here, in the caller's thread: a TypeError reaches the sender
-        wire = sockets[0].wire
-        jsonified = json.dumps(wire.envelope(envelope))  # ASCII: see SockJSSocket._write_text
-        self.io_loop.add_callback(self._write_on_loop, jsonified, sockets)
+        text = sockets[0].wire.envelope(envelope)
+        self.io_loop.add_callback(self._write_on_loop, text, sockets)
 
-    def _write_on_loop(self, jsonified, sockets):
-        frame = None
+    def _write_on_loop(self, text, sockets):
+        prepared = {}  # frame prefix ("" or a multiplexed channel's) -> [jsonified, websocket frame]
         for socket in sockets:
             session = socket.conn.session
             if session is None or session.is_closed:
                 continue
+            entry = prepared.get(socket.frame_prefix)
+            if entry is None:  # ASCII: see SockJSSocket._write_text
+                entry = prepared[socket.frame_prefix] = [json.dumps(socket.frame_prefix + text), None]
             handler = session.handler
             ws = getattr(handler, "ws_connection", None) if isinstance(handler, WebSocketTransport) else None
             if (
@@ -93,8 +95,8 @@ class SockJSAdapter(Adapter):
                 and getattr(ws, "_compressor", None) is None
                 and not session.send_queue
             ):
-                if frame is None:
-                    frame = websocket_frame("a[" + jsonified + "]")
-                write_frame(ws.stream, frame)
+                if entry[1] is None:
+                    entry[1] = websocket_frame("a[" + entry[0] + "]")
+                write_frame(ws.stream, entry[1])
             else:
-                send_prepared(session, jsonified)
+                send_prepared(session, entry[0])

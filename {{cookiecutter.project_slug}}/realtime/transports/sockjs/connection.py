@@ -65,6 +65,9 @@ class SockJSSocket(Socket):
     """A realtime :class:`~realtime.sockets.Socket` over a SockJS session."""
 
     transport = "sockjs"
+    #: What goes before each of this socket's texts in its SockJS message
+    #: (a multiplexed channel's ``msg,<topic>,``; see ``multiplex``).
+    frame_prefix = ""
 
     def __init__(self, conn, sid, endpoint, wire, io_loop):
         super().__init__(sid, request=None, endpoint=endpoint)
@@ -134,9 +137,13 @@ class RealtimeConnection(SockJSConnection):
     endpoint = "/"
     wire = None
     io_loop = None
+    socket_class = SockJSSocket
+    #: On the raw ``/websocket`` broken JSON closes the connection (see below); a
+    #: multiplexed channel answers ``bad_frame`` instead (the other channels live on).
+    abort_on_broken_json = True
 
     def on_open(self, info):
-        self.socket = SockJSSocket(self, uuid.uuid4().hex, self.endpoint, self.wire, self.io_loop)
+        self.socket = self.socket_class(self, uuid.uuid4().hex, self.endpoint, self.wire, self.io_loop)
         self.handler = endpoints.get(self.endpoint)
         environ = environ_from_headers(
             info.path,
@@ -186,7 +193,7 @@ class RealtimeConnection(SockJSConnection):
         except BadFrame as exc:
             return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
         except (ValueError, RecursionError) as exc:
-            if isinstance(self.session, RawSession):
+            if self.abort_on_broken_json and isinstance(self.session, RawSession):
                 # the raw websocket has no SockJS framing: broken JSON is a broken frame, as on /websocket
                 stats.counters.dropped += 1
                 logger.warning("broken JSON on the raw websocket of %s; closing", socket.sid)

@@ -120,28 +120,41 @@ def mounted():
 
 
 def build_routers(io_loop):
-    """Every endpoint's router, with hardened handlers; returns ``[(prefix, router)]``."""
+    """Every endpoint's router, with hardened handlers; returns ``[(prefix, router)]``.
+
+    The multiplexed endpoint (``multiplex``: every endpoint over one connection) comes first.
+    """
+    from realtime.transports.sockjs import multiplex
+
     sockjs_compat.check_library()
-    routers = []
+    routers = [multiplex.build_router(io_loop)]
     for prefix, endpoint, cls, wire in mounted():
         options = endpoint_options(prefix, cls)
         if wire is not None:
-            handler = endpoints.get(endpoint)
-            encoder = getattr(handler, "json_encoder", None)
-            hook = getattr(handler, "json_object_hook", None)
-            attrs = {"endpoint": endpoint, "wire": wire(encoder, hook), "io_loop": io_loop}
+            attrs = {"endpoint": endpoint, "wire": endpoint_wire(endpoint, wire), "io_loop": io_loop}
             connection = type(f"RealtimeConnection{prefix.replace('/', '_')}", (RealtimeConnection,), attrs)
         else:
             connection = cls
-        router = SockJSRouter(connection, prefix, options, io_loop=io_loop, session_kls=RealtimeSession)
-        jsonp_off = "jsonp" in options["disabled_transports"]
-        sockjs_compat.replace_routes(
-            router,
-            [
-                (pattern, harden(handler_class), kwargs)
-                for pattern, handler_class, kwargs in router.urls
-                if not (jsonp_off and pattern.endswith("/jsonp_send$"))
-            ],
-        )
-        routers.append((prefix, router))
+        routers.append((prefix, hardened_router(connection, prefix, options, io_loop)))
     return routers
+
+
+def endpoint_wire(endpoint, wire):
+    """The wire object of ``endpoint``, with its handler's JSON encoder and object hook."""
+    handler = endpoints.get(endpoint)
+    return wire(getattr(handler, "json_encoder", None), getattr(handler, "json_object_hook", None))
+
+
+def hardened_router(connection, prefix, options, io_loop):
+    """A sockjs-tornado router at ``prefix`` whose handlers are the ``handlers`` subclasses."""
+    router = SockJSRouter(connection, prefix, options, io_loop=io_loop, session_kls=RealtimeSession)
+    jsonp_off = "jsonp" in options["disabled_transports"]
+    sockjs_compat.replace_routes(
+        router,
+        [
+            (pattern, harden(handler_class), kwargs)
+            for pattern, handler_class, kwargs in router.urls
+            if not (jsonp_off and pattern.endswith("/jsonp_send$"))
+        ],
+    )
+    return router
