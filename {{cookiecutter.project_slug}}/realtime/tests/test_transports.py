@@ -27,6 +27,7 @@ KEYS = {
     "url_path",
     "library",
     "scripts",
+    "adapter",
     "files",
 }
 AVAILABLE = transports.available()
@@ -45,6 +46,7 @@ def test_every_entry_has_every_key(name):
     assert set(entry) == KEYS, f"catalog entry {name!r}: missing {KEYS - set(entry)}, unknown {set(entry) - KEYS}"
     assert entry["runtime"] in ("gevent", "tornado")
     assert entry["scripts"][0] == entry["library"]
+    assert entry["adapter"] in entry["scripts"]
 
 
 def test_the_project_serves_what_it_was_baked_with():
