@@ -17,9 +17,9 @@ import threading
 
 from django.db import close_old_connections
 
-from realtime import ratelimit, signals, stats
+from realtime import limits, ratelimit, signals, stats
 from realtime.events import Event
-from realtime.exceptions import ConnectionRefused
+from realtime.exceptions import ConnectionRefused, LimitExceeded
 from realtime.registry import connected_sockets
 
 logger = logging.getLogger("realtime")
@@ -61,6 +61,7 @@ def connect(socket):
     connected_sockets._add(socket)
     socket.connected = True
     try:
+        limits.check_connection(socket)  # REALTIME_MAX_CONNECTIONS_PER_IP
         with _robust():
             results = signals.socket_connected.send_robust(sender=socket, request=socket.request)
         for receiver, result in results:
@@ -133,7 +134,10 @@ def event(socket, name, args, ack=None):
     if event.acknowledgeable() and not event.acknowledged():
         failed = any(isinstance(r, Exception) for r in results)
         values = [r for r in results if r is not None and not isinstance(r, Exception)]
-        if failed and not values:
+        limited = [r for r in results if isinstance(r, LimitExceeded)]
+        if limited and not values:
+            event.ack(limited[0].as_error())
+        elif failed and not values:
             event.ack({"error": "server_error", "message": "the server failed to handle this event"})
         elif values:
             value = values[0]
@@ -148,7 +152,9 @@ def _send(signal, socket, **kwargs):
     with _robust():
         sent = signal.send_robust(sender=socket, request=socket.request, **kwargs)
     for receiver, result in sent:
-        if isinstance(result, Exception):
+        if isinstance(result, LimitExceeded):  # the client asked too much: logged by realtime.limits
+            stats.counters.dropped += 1
+        elif isinstance(result, Exception):
             logger.error(
                 "receiver %s raised for %s",
                 _name(receiver),

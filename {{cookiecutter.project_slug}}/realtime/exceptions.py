@@ -19,3 +19,21 @@ class AlreadyAcknowledged(RuntimeError):
 
 class BadEnvelope(ValueError):
     """A bus envelope that is not JSON of the documented shape."""
+
+
+class LimitExceeded(Exception):
+    """A client asked for more than a limit allows (``realtime.limits``).
+
+    Raised from a receiver (e.g. by ``socket.join``), it is not a server
+    error: the dispatcher logs nothing more and answers the event's ack with
+    ``{"error": code, "message": ...}``.
+    """
+
+    code = "limit_exceeded"
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def as_error(self):
+        return {"error": self.code, "message": self.message}

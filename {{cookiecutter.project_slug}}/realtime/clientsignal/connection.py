@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.dispatch import Signal
 
-from realtime import bus, ratelimit, stats
+from realtime import bus, limits, ratelimit, stats
 from realtime.clientsignal import settings as cs_settings
 from realtime.envelope import Envelope
 from realtime.exceptions import ConnectionRefused
@@ -290,6 +290,7 @@ class SignalEndpoint:
         connected_sockets._add(socket)
         socket.connected = True
         try:
+            limits.check_connection(socket)  # REALTIME_MAX_CONNECTIONS_PER_IP
             if connection.on_open(socket.request) is False:
                 raise ConnectionRefused("refused by on_open")
         except ConnectionRefused as refused:
