@@ -48,6 +48,9 @@ message.
                                    one process (256; 0: no limit).
 ``REALTIME_MAX_ROOMS_PER_SOCKET``  rooms one socket may be in (100; 0: no
                                    limit).
+``REALTIME_MAX_QUEUED_BYTES``      bytes that may wait for a client that does
+                                   not read (1 MiB; 0: no limit); past them
+                                   it is disconnected (``realtime.outbox``).
 =================================  ===========================================
 """
 
@@ -73,6 +76,7 @@ DEFAULTS = {
     "REALTIME_USER_EVENT_BURST": 500,
     "REALTIME_MAX_CONNECTIONS_PER_IP": 256,
     "REALTIME_MAX_ROOMS_PER_SOCKET": 100,
+    "REALTIME_MAX_QUEUED_BYTES": 1024 * 1024,
 }
 
 
@@ -172,8 +176,9 @@ def check_all():
     presence_ttl()
     event_rate()
     user_event_rate()
-    from realtime import limits
+    from realtime import limits, outbox
 
+    outbox.max_queued_bytes()
     limits.max_connections_per_ip()
     limits.max_rooms_per_socket()
     socketio_path()
