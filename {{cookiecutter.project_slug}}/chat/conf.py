@@ -16,6 +16,12 @@
 ``CHAT_PRESENCE_INTERVAL``      seconds over which a room's presence changes
                                 are folded into one update (1.0; 0: each
                                 change at once): chat/presence_updates.py.
+``CHAT_ROOM_CREATION``          who may create rooms: ``"anyone"`` (default)
+                                or ``"users"`` (logged in); quotas per hour:
+                                ``CHAT_USER_ROOMS_PER_HOUR`` (50 per user),
+                                ``CHAT_ANONYMOUS_ROOMS_PER_HOUR`` (5 per
+                                address), ``CHAT_ANONYMOUS_ROOMS_SHARED_PER_HOUR``
+                                (50 for all visitors): chat/limits.py.
 ==============================  ==============================================
 """
 
