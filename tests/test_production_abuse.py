@@ -6,7 +6,9 @@ defaults of ``deploy/run`` and ``deploy/haproxy.cfg``). Then:
 
 1. one address opens 600 websockets as fast as it can: HAProxy cuts it off
    at ``HAPROXY_MAX_CONN_PER_IP``/``HAPROXY_CONN_RATE_PER_IP`` (300 each),
-   with 429s or closed connections, while another address loads pages;
+   with 429s or closed connections (a burst that arrives at once is refused
+   whole: its rate is over the limit when the first request is read), while
+   another address loads pages and opens 20 websockets;
 2. twelve clients announce 100 KB bodies for ``POST /chat/``, send 70 KB at
    once (more than HAProxy's buffer used to hold) and trickle the rest:
    HAProxy answers 413 at once, gunicorn never sees them, pages stay fast
@@ -110,6 +112,9 @@ def test_haproxy_cuts_off_floods_and_oversized_bodies(abuse_stack):
     assert page_from(FLOOD_SOURCE, stack.url + "/chat/")[0] in (429, "ConnectionError"), "the flooder got through"
     status, seconds = page_from(OTHER_SOURCE, stack.url + "/chat/")
     assert status == 200 and seconds < 5, (status, seconds)
+    # ... and a page's worth of websockets from that other address all open
+    statuses, _ = asyncio.run(_flood(stack.public, stack.url, 20, OTHER_SOURCE))
+    assert all(s.startswith("HTTP/1.1 101") for s in statuses), statuses
 
     # 2. bodies larger than HAProxy's buffer, trickled after the first 70 KB: 413 at once
     web_log_mark = len(stack.log("web.log"))
