@@ -12,7 +12,11 @@ client address per process: the next connection is refused with the reason
 The address is ``REMOTE_ADDR``, the client's own behind a trusted proxy
 (``REALTIME_TRUSTED_PROXIES``): never X-Forwarded-For from anyone else.
 Polling sessions count as connections, so a long-poll flood (many sessions
-from one client) meets the same limit. The count is per process: with N
+from one client) meets the same limit. Engine.IO sessions that have not
+joined a namespace yet are not sockets: they are counted apart
+(:class:`PendingSessions`) against the same limit, so a script cannot make
+thousands of bare handshakes over one keep-alive connection (which HAProxy's
+per-connection limits do not see) either. The count is per process: with N
 socket processes an address may hold up to N times the limit.
 
 ``REALTIME_MAX_ROOMS_PER_SOCKET`` (100; 0: no limit) rooms one socket may be
@@ -27,6 +31,7 @@ Refusals are logged at most once per address (or socket) every
 import logging
 import threading
 import time
+from collections import Counter
 
 from realtime import conf
 from realtime.exceptions import ConnectionRefused, LimitExceeded
@@ -90,3 +95,45 @@ def _first_in_a_while(key):
             _logged.clear()
         _logged[key] = now
         return True
+
+
+class PendingSessions:
+    """Engine.IO sessions that joined no namespace yet, per client address (one per server).
+
+    ``admit`` at the handshake (False: refuse it), ``done`` when the session
+    joins a namespace or ends. They live at most ``REALTIME_CONNECT_TIMEOUT``.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._address = {}  # eio sid -> client address
+        self._count = Counter()
+
+    def admit(self, eio_sid, environ):
+        from realtime.middleware import apply_forwarded
+
+        address = apply_forwarded(dict(environ)).get("REMOTE_ADDR") or "?"
+        limit = max_connections_per_ip()
+        with self._lock:
+            if limit and self._count[address] >= limit:
+                refused = True
+            else:
+                refused = False
+                self._address[eio_sid] = address
+                self._count[address] += 1
+        if refused and _first_in_a_while(("handshakes", address)):
+            logger.warning(
+                "refusing Engine.IO handshakes from %s: %d sessions joined no namespace yet "
+                "(REALTIME_MAX_CONNECTIONS_PER_IP)",
+                address,
+                limit,
+            )
+        return not refused
+
+    def done(self, eio_sid):
+        with self._lock:
+            address = self._address.pop(eio_sid, None)
+            if address is not None:
+                self._count[address] -= 1
+                if self._count[address] <= 0:
+                    del self._count[address]
