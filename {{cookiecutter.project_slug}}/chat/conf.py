@@ -5,6 +5,8 @@
 ``CHAT_MAX_MESSAGE_LENGTH``     longest message, in characters (500).
 ``CHAT_RATE_LIMIT``             ``(messages, seconds)`` one connection may
                                 send in a sliding window ((5, 5)).
+``CHAT_USER_RATE_LIMIT``        ... all the connections of one logged-in user
+                                or session together ((10, 5)): chat/limits.py.
 ``CHAT_MAX_MISSED``             most missed messages replayed on a rejoin
                                 (500); older ones are reported as skipped.
 ``CHAT_RESERVED_NICKNAMES``     names no anonymous visitor may take, nor a

@@ -17,9 +17,15 @@ With the default local-memory cache each process counts for itself;
 configure a shared cache (Django's ``CACHES``: the database one, say) to
 count across processes. The list pages ``CHAT_ROOMS_PER_PAGE`` (50) rooms
 at a time.
+
+Messages: ``CHAT_RATE_LIMIT`` bounds each connection (``chat.services``);
+``CHAT_USER_RATE_LIMIT`` ((10, 5): 10 messages per 5 s) bounds all the
+connections of one logged-in user (or one Django session) together, in each
+process: ten tabs do not make ten times the messages.
 """
 
 import logging
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -74,3 +80,30 @@ def count_creation(request):
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, WINDOW)
+
+
+_senders = {}  # user or session key -> its RateLimiter (this process)
+_senders_lock = threading.Lock()
+
+
+def user_rate_limit():
+    count, seconds = getattr(settings, "CHAT_USER_RATE_LIMIT", (10, 5))
+    return int(count), float(seconds)
+
+
+def user_message_wait(socket):
+    """0 if the user (or session) behind ``socket`` may post one more message now, else seconds to wait."""
+    from chat.services import RateLimiter
+    from realtime.ratelimit import owner_key
+
+    key = owner_key(socket)
+    if key is None:  # anonymous, no session: CHAT_RATE_LIMIT per connection only
+        return 0
+    limit = user_rate_limit()
+    with _senders_lock:
+        limiter = _senders.get(key)
+        if limiter is None or (limiter.count, limiter.seconds) != limit:
+            if len(_senders) >= 10_000:
+                _senders.clear()  # a limiter forgotten is a window restarted, nothing worse
+            limiter = _senders[key] = RateLimiter(*limit)
+    return limiter.allow()
