@@ -76,7 +76,8 @@ class SocketRegistry:
             if socket.sid in self._by_sid:
                 return False
             self._by_sid[socket.sid] = socket
-            self._addresses[client_address(socket)] += 1
+            socket.counted_address = client_address(socket)  # removed under the same name
+            self._addresses[socket.counted_address] += 1
             return True
 
     def _remove(self, socket):
@@ -85,7 +86,7 @@ class SocketRegistry:
             if self._by_sid.get(socket.sid) is not socket:
                 return False
             del self._by_sid[socket.sid]
-            address = client_address(socket)
+            address = getattr(socket, "counted_address", "?")
             self._addresses[address] -= 1
             if self._addresses[address] <= 0:
                 del self._addresses[address]
