@@ -131,10 +131,12 @@ def event(socket, name, args, ack=None):
             results += _send(signals.socket_client_event_by_type[name], socket, event=event)
     finally:
         close_old_connections()
+    limited = [r for r in results if isinstance(r, LimitExceeded)]
+    if limited and not event.acknowledgeable():
+        socket.emit("error", limited[0].as_error())  # no ack to answer in: the client still hears why
     if event.acknowledgeable() and not event.acknowledged():
         failed = any(isinstance(r, Exception) for r in results)
         values = [r for r in results if r is not None and not isinstance(r, Exception)]
-        limited = [r for r in results if isinstance(r, LimitExceeded)]
         if limited and not values:
             event.ack(limited[0].as_error())
         elif failed and not values:

@@ -79,6 +79,8 @@ def test_a_socket_past_its_rooms_gets_too_many_rooms_in_the_ack(caplog):
         assert socket.rooms == {"room-0", "room-1", "room-2"}
         socket.event("lim_leave", "room-0")
         assert socket.event("lim_join", "room-9") == ["room-1", "room-2", "room-9"]
+        socket.event("lim_join", "room-10", ack=False)  # without an ack, an error event says why
+        assert socket.got("error")[-1]["error"] == "too_many_rooms"
         assert caplog.text.count("REALTIME_MAX_ROOMS_PER_SOCKET") == 1
         assert "Traceback" not in caplog.text and "raised" not in caplog.text
 
