@@ -3,10 +3,11 @@
 The attack: join a busy room, keep the connection (or the polling session)
 open, and never read. Without a limit the server queues every message of
 the room for that client until it runs out of memory. Here the room gets
-6 MB (400 messages of 16 KB) while one client reads none of it: on each path
-(Socket.IO websocket and long-polling; SockJS websocket, xhr-polling and
-xhr-streaming) the server cuts that client off once 256 KB wait for it,
-logs one line, and a client that reads gets every message.
+8 MB (500 messages of 16 KB, more than the kernel buffers hold) while one
+client reads none of it: on each path (Socket.IO websocket and long-polling;
+SockJS websocket, xhr-polling and xhr-streaming) the server cuts that client
+off once 256 KB wait for it, logs one line, and a client that reads gets
+every message.
 """
 
 import json
@@ -25,7 +26,7 @@ from .probes import wait_for_log
 from .test_ratelimit import TRANSPORTS
 
 LIMIT = 256 * 1024
-MESSAGES, SIZE = 400, 16 * 1024
+MESSAGES, SIZE = 500, 16 * 1024
 SETTINGS = {"REALTIME_MAX_QUEUED_BYTES": LIMIT, "REALTIME_EVENT_RATE": 0, "REALTIME_USER_EVENT_RATE": 0}
 PATHS = {"socketio": ["websocket", "polling"], "sockjs": ["websocket", "xhr", "xhr_streaming"]}
 
