@@ -44,9 +44,11 @@ class SlowBodySender:
     ``"closed"`` (the connection was cut without an answer), or ``"still open"``.
     """
 
-    def __init__(self, host, port, path, context=None, length=100_000, interval=3.0, limit=30.0):
+    def __init__(self, host, port, path, context=None, length=100_000, interval=3.0, limit=30.0, head=0, source=None):
         self.host, self.port, self.path, self.context = host, port, path, context
         self.length, self.interval, self.limit = length, interval, limit
+        self.head = head  # bytes of the body sent at once, before the trickle
+        self.source = source  # the local address to send from (127.0.0.x plays another client)
         self.outcome, self.sent, self.ended_after = "still open", 0, None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -56,7 +58,8 @@ class SlowBodySender:
 
     def _run(self):
         started = time.monotonic()
-        sock = socket.create_connection((self.host, self.port), timeout=10)
+        sock = socket.create_connection((self.host, self.port), timeout=10,
+                                        source_address=(self.source, 0) if self.source else None)
         if self.context is not None:
             sock = self.context.wrap_socket(sock, server_hostname=self.host)
         try:
@@ -67,6 +70,7 @@ class SlowBodySender:
                 f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nOrigin: {origin}\r\n"
                 f"Referer: {origin}{self.path}\r\nCookie: csrftoken={uuid.uuid4().hex}\r\n"
                 f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {self.length}\r\n\r\n".encode()
+                + b"a" * self.head
             )
             sock.settimeout(self.interval)
             while time.monotonic() - started < self.limit:

@@ -5,6 +5,8 @@
 ``CHAT_MAX_MESSAGE_LENGTH``     longest message, in characters (500).
 ``CHAT_RATE_LIMIT``             ``(messages, seconds)`` one connection may
                                 send in a sliding window ((5, 5)).
+``CHAT_USER_RATE_LIMIT``        ... all the connections of one logged-in user
+                                or session together ((10, 5)): chat/limits.py.
 ``CHAT_MAX_MISSED``             most missed messages replayed on a rejoin
                                 (500); older ones are reported as skipped.
 ``CHAT_RESERVED_NICKNAMES``     names no anonymous visitor may take, nor a
@@ -16,6 +18,12 @@
 ``CHAT_PRESENCE_INTERVAL``      seconds over which a room's presence changes
                                 are folded into one update (1.0; 0: each
                                 change at once): chat/presence_updates.py.
+``CHAT_ROOM_CREATION``          who may create rooms: ``"anyone"`` (default)
+                                or ``"users"`` (logged in); quotas per hour:
+                                ``CHAT_USER_ROOMS_PER_HOUR`` (50 per user),
+                                ``CHAT_ANONYMOUS_ROOMS_PER_HOUR`` (5 per
+                                address), ``CHAT_ANONYMOUS_ROOMS_SHARED_PER_HOUR``
+                                (50 for all visitors): chat/limits.py.
 ==============================  ==============================================
 """
 

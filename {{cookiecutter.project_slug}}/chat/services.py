@@ -14,7 +14,7 @@ from collections import deque
 from django.db.models import Q
 
 import realtime
-from chat import conf, nicknames, presence_updates
+from chat import conf, limits, nicknames, presence_updates
 from realtime.bus import get_bus
 from chat.models import Message, Room
 
@@ -280,6 +280,10 @@ def say(socket, room_name, text):
         raise ChatError("not_joined", "Join the room with a nickname before writing in it.")
     text = clean_text(text)  # refused text does not count against the rate limit
     wait = limiter_for(socket).allow()
+    if not wait and (wait := limits.user_message_wait(socket)):  # all the user's connections together
+        count, seconds = limits.user_rate_limit()
+        raise ChatError("rate_limited", f"Slow down: at most {count} messages every {seconds:g} seconds from all "
+                        "your tabs together.", retry_after=wait)
     if wait:
         count, seconds = conf.rate_limit()
         raise ChatError(

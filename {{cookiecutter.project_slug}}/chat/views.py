@@ -31,7 +31,12 @@ def rooms(request):
             limits.count_creation(request)
             return redirect(room)
     page = Paginator(Room.objects.order_by("name"), limits.rooms_per_page()).get_page(request.GET.get("page"))
-    return render(request, "chat/rooms.html", {"rooms": page, "page": page, "form": form})
+    # CHAT_ROOM_CREATION = "users": visitors get a login link instead of the form.
+    users_only = limits.creation_mode() == "users" and not request.user.is_authenticated
+    context = {"rooms": page, "page": page, "form": form, "users_only": users_only}
+    if users_only:
+        context["login_url"] = login_url(request)
+    return render(request, "chat/rooms.html", context)
 
 
 def room(request, name):

@@ -9,7 +9,8 @@ A sync worker is also held by a client that sends its request slowly, and a
 few such clients would hold them all: gunicorn must sit behind a proxy that
 reads each request body whole before passing it on (HAProxy does, with
 `option http-buffer-request` in deploy/haproxy.cfg, and answers 408 to the
-slow ones). Never expose this port directly.
+slow ones, 413 to a body larger than its 64 KB buffer, which it could only pass
+on half-read). Never expose this port directly.
 
 Environment: ``WEB_CONCURRENCY`` (workers, default 2 per core, at most 8),
 ``GUNICORN_BIND`` (default ``127.0.0.1:{{ cookiecutter.__gunicorn_port }}``),

@@ -39,6 +39,18 @@ message.
                                    may send, sustained (50; 0: no limit).
 ``REALTIME_EVENT_BURST``           ... and back to back (300); past them an
                                    event is answered ``rate_limited``.
+``REALTIME_USER_EVENT_RATE``       client events per second one logged-in
+                                   user or one session may send across all
+                                   its connections (100; 0: no limit), per
+                                   process.
+``REALTIME_USER_EVENT_BURST``      ... and back to back (500).
+``REALTIME_MAX_CONNECTIONS_PER_IP`` sockets one client address may hold in
+                                   one process (256; 0: no limit).
+``REALTIME_MAX_ROOMS_PER_SOCKET``  rooms one socket may be in (100; 0: no
+                                   limit).
+``REALTIME_MAX_QUEUED_BYTES``      bytes that may wait for a client that does
+                                   not read (1 MiB; 0: no limit); past them
+                                   it is disconnected (``realtime.outbox``).
 =================================  ===========================================
 """
 
@@ -60,6 +72,11 @@ DEFAULTS = {
     "REALTIME_BUS_BACKEND": None,
     "REALTIME_EVENT_RATE": 50,
     "REALTIME_EVENT_BURST": 300,
+    "REALTIME_USER_EVENT_RATE": 100,
+    "REALTIME_USER_EVENT_BURST": 500,
+    "REALTIME_MAX_CONNECTIONS_PER_IP": 256,
+    "REALTIME_MAX_ROOMS_PER_SOCKET": 100,
+    "REALTIME_MAX_QUEUED_BYTES": 1024 * 1024,
 }
 
 
@@ -72,6 +89,11 @@ def _number(name, minimum, fix):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
         raise ImproperlyConfigured(f"{name} must be a number >= {minimum} (got {value!r}); {fix}")
     return value
+
+
+def get_number(name, minimum, fix):
+    """The number setting ``name`` (>= ``minimum``); ``ImproperlyConfigured`` naming ``fix`` otherwise."""
+    return _number(name, minimum, fix)
 
 
 def max_message_bytes():
@@ -96,6 +118,13 @@ def event_rate():
     """``(per second, burst)`` of client events one connection may send; a rate of 0 turns it off."""
     rate = _number("REALTIME_EVENT_RATE", 0, "set events per second per connection, e.g. 50 (0: no limit).")
     burst = _number("REALTIME_EVENT_BURST", 1, "set how many events a connection may send back to back, e.g. 300.")
+    return float(rate), float(burst)
+
+
+def user_event_rate():
+    """``(per second, burst)`` of client events one user or session may send; a rate of 0 turns it off."""
+    rate = _number("REALTIME_USER_EVENT_RATE", 0, "set events per second per user or session, e.g. 100 (0: no limit).")
+    burst = _number("REALTIME_USER_EVENT_BURST", 1, "set how many events a user may send back to back, e.g. 500.")
     return float(rate), float(burst)
 
 
@@ -146,6 +175,12 @@ def check_all():
     connect_timeout()
     presence_ttl()
     event_rate()
+    user_event_rate()
+    from realtime import limits, outbox
+
+    outbox.max_queued_bytes()
+    limits.max_connections_per_ip()
+    limits.max_rooms_per_socket()
     socketio_path()
     sockjs_prefix()
     channel_prefix()

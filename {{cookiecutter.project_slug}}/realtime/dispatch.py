@@ -23,7 +23,7 @@ from django.db import close_old_connections
 from realtime import ratelimit, signals, stats
 from realtime.endpoints import Endpoint
 from realtime.events import Event
-from realtime.exceptions import ConnectionRefused
+from realtime.exceptions import ConnectionRefused, LimitExceeded
 
 logger = logging.getLogger("realtime")
 
@@ -111,6 +111,9 @@ class CoreEndpoint(Endpoint):
                 results += _send(signals.socket_client_event_by_type[name], socket, event=event)
         finally:
             close_old_connections()
+        limited = [r for r in results if isinstance(r, LimitExceeded)]
+        if limited and not event.acknowledgeable():
+            socket.emit("error", limited[0].as_error())  # no ack to answer in: the client still hears why
         if event.acknowledgeable() and not event.acknowledged():
             _ack_from_results(event, results)
 
@@ -123,10 +126,14 @@ connect, disconnect, message, event = core.connect, core.disconnect, core.messag
 
 
 def _ack_from_results(event, results):
-    """A receiver's return value is the ack; a failure with no value, an error; else an empty ack."""
+    """A receiver's return value is the ack; a refused limit or a failure with no value, an
+    error; else an empty ack."""
+    limited = [r for r in results if isinstance(r, LimitExceeded)]
     failed = any(isinstance(r, Exception) for r in results)
     values = [r for r in results if r is not None and not isinstance(r, Exception)]
-    if failed and not values:
+    if limited and not values:
+        event.ack(limited[0].as_error())
+    elif failed and not values:
         event.ack({"error": "server_error", "message": "the server failed to handle this event"})
     elif values:
         value = values[0]
@@ -141,7 +148,9 @@ def _send(signal, socket, **kwargs):
     with _robust():
         sent = signal.send_robust(sender=socket, request=socket.request, **kwargs)
     for receiver, result in sent:
-        if isinstance(result, Exception):
+        if isinstance(result, LimitExceeded):  # the client asked too much: logged by realtime.limits
+            stats.counters.dropped += 1
+        elif isinstance(result, Exception):
             logger.error(
                 "receiver %s raised for %s",
                 _name(receiver),

@@ -20,7 +20,7 @@ import threading
 
 from django.db import close_old_connections
 
-from realtime import stats
+from realtime import limits, stats
 from realtime.exceptions import ConnectionRefused
 from realtime.registry import connected_sockets
 
@@ -50,6 +50,7 @@ class Endpoint:
         connected_sockets.add(socket)
         socket.connected = True
         try:
+            limits.check_connection(socket)  # REALTIME_MAX_CONNECTIONS_PER_IP
             self.on_connect(socket)
         except ConnectionRefused as refused:
             self._refused(socket, refused)

@@ -26,3 +26,21 @@ class BusUnavailable(RuntimeError):
     job) could not reach the bus, so the envelope reached nobody. The message names the
     bus and how to fix it; catch it where a caller can say so (the envelope is not queued).
     Socket processes never raise it: their own clients still get the envelope."""
+
+
+class LimitExceeded(Exception):
+    """A client asked for more than a limit allows (``realtime.limits``).
+
+    Raised from a receiver (e.g. by ``socket.join``), it is not a server
+    error: the dispatcher logs nothing more and answers the event's ack with
+    ``{"error": code, "message": ...}``.
+    """
+
+    code = "limit_exceeded"
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def as_error(self):
+        return {"error": self.code, "message": self.message}

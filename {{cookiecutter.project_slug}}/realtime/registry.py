@@ -7,7 +7,7 @@ removed exactly once, whatever order the transport reports things in.
 """
 
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 
 class SocketRegistry:
@@ -21,6 +21,7 @@ class SocketRegistry:
         self._lock = threading.RLock()
         self._by_sid = {}
         self._rooms = defaultdict(set)  # (endpoint, room) -> {sid}
+        self._addresses = Counter()  # client address -> live sockets (realtime.limits)
 
     # -- the seed's sequence API ------------------------------------------
     def __iter__(self):
@@ -35,6 +36,10 @@ class SocketRegistry:
 
     def __bool__(self):
         return bool(self._by_sid)
+
+    def count_from(self, address):
+        """How many of this process's sockets came from the client ``address``."""
+        return self._addresses.get(address, 0)
 
     def get(self, sid):
         """The socket with this ``sid`` in this process, or ``None``."""
@@ -73,6 +78,8 @@ class SocketRegistry:
             if socket.sid in self._by_sid:
                 return False
             self._by_sid[socket.sid] = socket
+            socket.counted_address = client_address(socket)  # removed under the same name
+            self._addresses[socket.counted_address] += 1
             return True
 
     def remove(self, socket):
@@ -81,6 +88,10 @@ class SocketRegistry:
             if self._by_sid.get(socket.sid) is not socket:
                 return False
             del self._by_sid[socket.sid]
+            address = getattr(socket, "counted_address", "?")
+            self._addresses[address] -= 1
+            if self._addresses[address] <= 0:
+                del self._addresses[address]
             for room in socket.rooms:
                 self._discard(socket, room)
             return True
@@ -102,6 +113,12 @@ class SocketRegistry:
             sids.discard(socket.sid)
             if not sids:
                 del self._rooms[key]
+
+
+def client_address(socket):
+    """The client's address (``REMOTE_ADDR``: the real one behind a trusted proxy) or ``"?"``."""
+    meta = getattr(getattr(socket, "request", None), "META", None) or {}
+    return meta.get("REMOTE_ADDR") or "?"
 
 
 #: This process's live sockets (both transports).

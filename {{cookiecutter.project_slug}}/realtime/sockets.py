@@ -7,7 +7,7 @@ rest (rooms, broadcasts, the seed's API) lives here once for both.
 
 import itertools
 
-from realtime import bus, registry, signals
+from realtime import bus, limits, registry, signals
 from realtime.envelope import Envelope
 
 #: The endpoint the core API (signals, rooms, chat) lives on. Client-signal
@@ -81,11 +81,15 @@ class Socket:
         return frozenset(self._rooms)
 
     def join(self, room):
-        """Join ``room``; emits to the room reach this socket from any process."""
+        """Join ``room``; emits to the room reach this socket from any process.
+
+        Raises :class:`realtime.limits.TooManyRooms` past ``REALTIME_MAX_ROOMS_PER_SOCKET``.
+        """
         if not isinstance(room, str) or not room:
             raise ValueError("a room name is a non-empty string")
         if room in self._rooms:
             return
+        limits.check_room(self, room)  # TooManyRooms past REALTIME_MAX_ROOMS_PER_SOCKET
         self._rooms.add(room)
         registry.connected_sockets.index_join(self, room)
         bus.get_bus().joined(self, room)

@@ -23,7 +23,7 @@ class Counters:
         self.published = 0  # envelopes published from this process
         self.refused = 0  # connections refused (origin, receiver)
         self.dropped = 0  # bad input dropped (malformed, oversized, unknown)
-        self.overloaded = 0  # clients cut off because their receivers stalled (backpressure's hard limit)
+        self.overloaded = 0  # clients cut off: their receivers stalled, or they do not read (realtime.outbox)
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__slots__}

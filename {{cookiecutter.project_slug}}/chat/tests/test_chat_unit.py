@@ -213,6 +213,21 @@ def test_rate_limit_per_connection_with_a_clear_error(room):
     assert Message.objects.count() == 4
 
 
+@override_settings(CHAT_RATE_LIMIT=(3, 60), CHAT_USER_RATE_LIMIT=(4, 60))
+def test_a_users_tabs_share_one_message_budget(room):
+    """Issue 16 point 7: 10 connections posted 50 messages in 1.4 s. One user's ten tabs post 4."""
+    spammer = User.objects.create_user("spammer")
+    tabs = [joined(room, "spammer", user=spammer)[0] for _ in range(10)]
+    answers = [tab.event("chat:message", {"room": "lobby", "text": f"t{i}"}) for i in range(5) for tab in tabs]
+    assert sum(1 for a in answers if a.get("ok")) == 4
+    refused = [a for a in answers if not a.get("ok")]
+    assert all(a["error"] == "rate_limited" for a in refused)
+    assert sum("all your tabs" in a["message"] for a in refused) == 26  # the rest: each tab's own 3
+    assert Message.objects.count() == 4
+    bob, _ = joined(room, "bob")  # another sender is not affected
+    assert bob.event("chat:message", {"room": "lobby", "text": "bob here"})["ok"]
+
+
 def test_rate_limiter_window_slides(monkeypatch):
     now = [100.0]
     monkeypatch.setattr(services.time, "monotonic", lambda: now[0])

@@ -88,6 +88,30 @@ def test_room_creation_is_limited_per_hour(client):
     assert client.post("/chat/", {"name": "mine-1"}).status_code == 200  # a refused name counts nothing
 
 
+@override_settings(CHAT_ANONYMOUS_ROOMS_PER_HOUR=3, CHAT_ANONYMOUS_ROOMS_SHARED_PER_HOUR=5)
+def test_anonymous_visitors_share_one_quota_whatever_their_addresses(client):
+    """Many addresses (a botnet, or 127.0.0.x here) do not multiply the visitors' quota."""
+    made = [client.post("/chat/", {"name": f"bot-{i}"}, REMOTE_ADDR=f"10.9.0.{i}").status_code for i in range(8)]
+    assert made == [302] * 5 + [200] * 3
+    refused = client.post("/chat/", {"name": "bot-x"}, REMOTE_ADDR="10.9.1.1")
+    assert b"Visitors have created all the rooms they may this hour" in refused.content
+    assert Room.objects.filter(name__startswith="bot-").count() == 5
+    client.force_login(User.objects.create_user("member"))
+    assert client.post("/chat/", {"name": "members-room"}).status_code == 302  # users have their own quota
+
+
+@override_settings(CHAT_ROOM_CREATION="users")
+def test_room_creation_for_logged_in_users_only(client):
+    page = client.get("/chat/").content.decode()
+    assert "Log in</a> to create a room" in page and 'name="name"' not in page
+    refused = client.post("/chat/", {"name": "anon-room"})
+    assert refused.status_code == 200 and b"Log in</a> to create a room" in refused.content
+    assert not Room.objects.filter(name="anon-room").exists()
+    client.force_login(User.objects.create_user("creator"))
+    assert 'name="name"' in client.get("/chat/").content.decode()
+    assert client.post("/chat/", {"name": "user-room"}).status_code == 302
+
+
 @override_settings(CHAT_ROOMS_PER_PAGE=20)
 def test_the_room_list_is_paginated(client):
     Room.objects.bulk_create(Room(name=f"r{i:03d}") for i in range(45))

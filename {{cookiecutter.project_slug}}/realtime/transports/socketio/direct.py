@@ -16,6 +16,7 @@ import logging
 import socket as _socket
 import struct
 
+from realtime import outbox
 from realtime.transports.socketio import compat, pywsgi_compat
 from realtime.transports.socketio.guard import GuardedWebSocket
 
@@ -172,6 +173,7 @@ def write(server, sockets, frames):
             continue
         for frame in frames:
             send(socket.eio_sid, frame)
+        outbox.socketio_backlog(eio, socket, len(wire) // len(frames))  # a client that never reads
     if _dirty:
         _batch["messages"] += 1
         if _batch["messages"] >= FLUSH_EVERY:

@@ -16,6 +16,7 @@ import logging
 
 import gevent
 
+from realtime.limits import PendingSessions
 from realtime.transports.socketio import compat
 
 logger = logging.getLogger("realtime")
@@ -29,6 +30,8 @@ class HandshakeMixin:
         self._connecting = {}
         #: Engine.IO sessions that have not sent a CONNECT yet.
         self._awaiting_connect = set()
+        #: the same, counted per client address (REALTIME_MAX_CONNECTIONS_PER_IP; realtime.limits).
+        self._pending = PendingSessions()
         self.connect_timeout = connect_timeout
 
     def _hold_writes(self, socket):
@@ -49,6 +52,8 @@ class HandshakeMixin:
 
     def _handle_eio_connect(self, eio_sid, environ):
         """A new Engine.IO session: it has ``connect_timeout`` seconds to join a namespace."""
+        if not self._pending.admit(eio_sid, environ):
+            return False  # Engine.IO answers 401: too many bare sessions from this address
         super()._handle_eio_connect(eio_sid, environ)
         if self.connect_timeout:
             self._awaiting_connect.add(eio_sid)
@@ -62,11 +67,13 @@ class HandshakeMixin:
 
     def _handle_eio_disconnect(self, eio_sid, reason):
         self._awaiting_connect.discard(eio_sid)
+        self._pending.done(eio_sid)
         super()._handle_eio_disconnect(eio_sid, reason)
 
     def _handle_connect(self, eio_sid, namespace, data):
         """CONNECT: what receivers emit while it runs is sent after python-socketio's answer."""
         self._awaiting_connect.discard(eio_sid)
+        self._pending.done(eio_sid)
         key = (eio_sid, namespace or "/")
         try:
             super()._handle_connect(eio_sid, namespace, data)

@@ -21,6 +21,7 @@ import struct
 from sockjs.tornado.transports import WebSocketTransport
 from tornado.iostream import IOStream, StreamClosedError
 
+from realtime import outbox
 from realtime.delivery import Adapter
 from realtime.transports.sockjs.connection import send_prepared
 from realtime.transports.sockjs.tornado_compat import write_buffer_empty
@@ -48,6 +49,7 @@ def write_frame(stream, frame):
     that is most of the Python time per client. When the stream's buffer is
     empty the bytes can go to the (non-blocking) socket at once, in order;
     whatever the kernel does not take goes through ``IOStream.write``.
+    True when some of it waits in tornado's buffer.
     """
     try:
         if type(stream) is IOStream and write_buffer_empty(stream) and stream.socket is not None:
@@ -56,13 +58,14 @@ def write_frame(stream, frame):
             except BlockingIOError:
                 sent = 0
             except OSError:
-                return  # the connection is gone; tornado sees it on its next read
+                return False  # the connection is gone; tornado sees it on its next read
             if sent == len(frame):
-                return
+                return False
             frame = frame[sent:]
         stream.write(frame)
+        return True
     except StreamClosedError:
-        pass
+        return False
 
 
 class SockJSAdapter(Adapter):
@@ -97,6 +100,8 @@ class SockJSAdapter(Adapter):
             ):
                 if entry[1] is None:
                     entry[1] = websocket_frame("a[" + entry[0] + "]")
-                write_frame(ws.stream, entry[1])
+                if write_frame(ws.stream, entry[1]):
+                    outbox.sockjs_backlog(socket, session)  # a client that never reads
             else:
                 send_prepared(session, entry[0])
+                outbox.sockjs_backlog(socket, session)

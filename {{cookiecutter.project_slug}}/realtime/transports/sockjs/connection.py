@@ -18,7 +18,7 @@ import uuid
 from sockjs.tornado import SockJSConnection
 from sockjs.tornado.transports.rawwebsocket import RawSession
 
-from realtime import conf, endpoints, stats
+from realtime import conf, endpoints, outbox, stats
 from realtime.exceptions import ConnectionRefused
 from realtime.requests import environ_from_headers, request_from_environ
 from realtime.sockets import Socket
@@ -90,6 +90,7 @@ class SockJSSocket(Socket):
         if session is not None and not session.is_closed:
             send_prepared(session, jsonified)
             stats.counters.messages_out += 1
+            outbox.sockjs_backlog(self, session)  # a client that never reads
 
     def _write_message(self, message):
         self._write_text(self.wire.message(message))
