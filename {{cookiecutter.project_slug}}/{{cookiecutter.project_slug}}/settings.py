@@ -177,12 +177,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # worker threads (each holds at most one); under gevent the 9th concurrent query waits
         # (a greenlet wait, the hub keeps serving) up to DATABASE_POOL_TIMEOUT seconds.
         # Budget: socket processes x max size + gunicorn workers <= the server's max_connections.
-        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them open, not Django
-        DATABASES["default"]["OPTIONS"]["pool"] = {
+        pool = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8),
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
         }
+        if not 0 <= pool["min_size"] <= pool["max_size"] or pool["max_size"] < 1 or pool["timeout"] < 1:
+            raise ImproperlyConfigured(
+                f"DATABASE_POOL_MIN_SIZE={pool['min_size']}, DATABASE_POOL_MAX_SIZE={pool['max_size']}, "
+                f"DATABASE_POOL_TIMEOUT={pool['timeout']}: set 0 <= MIN_SIZE <= MAX_SIZE, MAX_SIZE >= 1 and "
+                "TIMEOUT >= 1 (seconds), e.g. 2, 8 and 5."
+            )
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them open, not Django
+        DATABASES["default"]["OPTIONS"]["pool"] = pool
 {%- endif %}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -49,7 +49,7 @@ def need_postgres():
         with connect(url):
             return url
     except psycopg.Error as error:
-        why = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        why = " ".join(str(error).split("\n")[0].split()) or type(error).__name__
     import pytest
 
     reason = (
