@@ -61,9 +61,9 @@ def _answered(handler):
         except DatabaseError as error:
             why = " ".join(str(error).split())[:200] or type(error).__name__
             logger.warning("chat: %s from %s failed, database unavailable: %s", event.name, sender.sid, why)
-            unavailable = ChatError(
-                "unavailable", "The chat cannot reach its database right now: nothing was saved, try again in a moment."
-            )
+            retry = "your message was not saved, send it again" if event.name == "chat:message" else "try again"
+            text = f"The chat cannot reach its database right now: {retry} in a moment."
+            unavailable = ChatError("unavailable", text)
             if not event.acknowledgeable():
                 sender.emit("chat:error", unavailable.as_dict())
             return unavailable.as_dict()
