@@ -28,6 +28,13 @@ REDIS_PATHS = (
     "realtime/tests/test_redis*.py",
     "chat/tests/test_redis*.py",
 )
+# What only a PostgreSQL project has: its tests against a real server and their helpers.
+POSTGRES_PATHS = (
+    "realtime/testing/postgres.py",
+    "realtime/tests/test_postgres*.py",
+    "realtime/tests/pgapp",
+    "chat/tests/test_postgres*.py",
+)
 
 
 def remove(root, *patterns):
@@ -63,6 +70,11 @@ def prune_redis(root, redis):
         remove(root, *REDIS_PATHS)
     if redis != "supervised":
         remove(root, "deploy/redis.conf")
+
+
+def prune_database(root, database):
+    if database != "postgresql":
+        remove(root, *POSTGRES_PATHS)
 
 
 def prune_examples(root, answers):
@@ -142,6 +154,7 @@ def next_steps(root, answers):
 def main(answers, root):
     prune_transports(root, answers["transport"])
     prune_redis(root, answers["redis"])
+    prune_database(root, answers["database"])
     prune_examples(root, answers)
     prune_deploy(root, answers)
     prune_caches(root)

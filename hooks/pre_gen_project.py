@@ -15,6 +15,7 @@ import sys
 RESERVED_SLUGS = {"realtime", "chat", "pingpong", "django", "test", "tests", "deploy", "static", "templates"}
 TRANSPORTS = ("both", "socketio", "sockjs")
 REDIS_MODES = ("supervised", "external", "none")
+DATABASES = ("postgresql", "sqlite")
 BOOLEANS = ("include_chat_example", "include_pingpong_example", "use_supervisor", "use_haproxy")
 MAX_PROCESSES = 16
 
@@ -58,6 +59,11 @@ def check_choices(answers):
         errors.append(f"transport {answers.get('transport')!r} is not one of {choices}: pick one of them.")
     if answers.get("redis") not in REDIS_MODES:
         errors.append(f"redis {answers.get('redis')!r} is not one of {', '.join(REDIS_MODES)}: pick one of them.")
+    if answers.get("database") not in DATABASES:
+        errors.append(
+            f"database {answers.get('database')!r} is not one of {', '.join(DATABASES)}: pick one of them "
+            "(postgresql for production, sqlite for a single small host)."
+        )
     for name in BOOLEANS:
         if not isinstance(answers.get(name), bool):
             errors.append(f"{name} {answers.get(name)!r} is not a boolean: answer true or false (or y / n).")

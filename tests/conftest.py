@@ -30,18 +30,23 @@ _CHILD_ENV_DROP = ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS", "PYTEST_XDIST_WOR
 
 
 def all_combinations():
-    """Every transport x redis x the four booleans: (answers, valid)."""
+    """Every transport x redis x the four booleans (the database alternating): (answers, valid)."""
     for transport, redis, *flags in itertools.product(TRANSPORTS, REDIS_MODES, *[(True, False)] * len(BOOLEANS)):
         answers = {"transport": transport, "redis": redis, **dict(zip(BOOLEANS, flags, strict=True))}
         # One process per transport is the only valid count without a bus between processes.
         answers["socket_processes"] = 1 if redis == "none" else 2
+        # The database varies on half the grid, not doubling it (cookiecutter-django style): sqlite
+        # when an odd number of the booleans is on, so each transport x redis pair and each value
+        # of each boolean is baked with both databases.
+        answers["database"] = "sqlite" if sum(flags) % 2 else "postgresql"
         valid = not (redis == "supervised" and not answers["use_supervisor"])
         yield answers, valid
 
 
 def combination_id(answers):
     flags = "".join("1" if answers[name] else "0" for name in BOOLEANS)
-    return f"{answers['transport']}-{answers['redis']}-{flags}"
+    database = {"postgresql": "-pg", "sqlite": "-sqlite"}.get(answers.get("database"), "")
+    return f"{answers['transport']}-{answers['redis']}-{flags}{database}"
 
 
 def cookiecutter_config(directory):

@@ -40,6 +40,8 @@ SOCKJS_PATHS = (
     "realtime/tests/test_sockjs*.py",
 )
 BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
+POSTGRES_PATHS = ("realtime/testing/postgres.py", "realtime/tests/test_postgres*.py", "realtime/tests/pgapp",
+                  "chat/tests/test_postgres*.py")
 REDIS_PATHS = ("realtime/bus/redis*.py", "realtime/bus/publisher.py", "realtime/testing/redis*.py",
                "realtime/tests/test_redis*.py", "realtime/tests/redis_*.py")
 ALWAYS = (
@@ -85,6 +87,10 @@ def expected_presence(answers):
     expectations["chat/tests/test_both_*.py"] = socketio and sockjs and answers["include_chat_example"]
     expectations.update({pattern: answers["redis"] != "none" for pattern in REDIS_PATHS})
     expectations["deploy/redis.conf"] = answers["redis"] == "supervised"
+    expectations.update({pattern: answers["database"] == "postgresql" for pattern in POSTGRES_PATHS})
+    expectations["chat/tests/test_postgres*.py"] = (
+        answers["database"] == "postgresql" and answers["include_chat_example"]
+    )
     expectations["chat"] = answers["include_chat_example"]
     expectations["pingpong"] = answers["include_pingpong_example"]
     expectations["deploy/supervisor.conf"] = answers["use_supervisor"]
@@ -161,6 +167,16 @@ def test_combination(bakery, answers):
             assert "redis" not in path.lower(), path
             text = (project / path).read_text(encoding="utf-8", errors="replace").lower()
             assert "redis" not in text, f"{path} mentions redis"
+
+    # With SQLite, nothing of PostgreSQL: no driver, no settings; the README says in one line how to switch.
+    if answers["database"] == "sqlite":
+        for path in files:
+            text = (project / path).read_text(encoding="utf-8", errors="replace").lower()
+            assert "psycopg" not in text and "postgres" not in path.lower(), path
+            lines = [line for line in text.splitlines() if "postgres" in line]
+            assert len(lines) <= (1 if path == "README.md" else 0), f"{path} mentions PostgreSQL: {lines}"
+    else:
+        assert '"psycopg[binary,pool]' in (project / "pyproject.toml").read_text()
 
     # Python compiles (without writing bytecode).
     for path in files:

@@ -108,6 +108,7 @@ def test_ports_of_an_unchosen_transport_do_not_collide(tmp_path):
     [
         ({"transport": "websocket"}, "transport 'websocket' is not one of both, socketio, sockjs"),
         ({"redis": "memcached"}, "redis 'memcached' is not one of supervised, external, none"),
+        ({"database": "mysql"}, "database 'mysql' is not one of postgresql, sqlite"),
         ({"use_haproxy": "maybe"}, "use_haproxy 'maybe' is not a boolean"),
         ({"include_chat_example": "yes"}, "include_chat_example 'yes' is not a boolean"),
         ({"socket_processes": True}, "socket_processes True is not a whole number"),
@@ -141,7 +142,8 @@ def test_rejected_bake_writes_nothing(tmp_path, capfd, answers):
 
 
 @pytest.mark.parametrize(
-    ("key", "value"), [("transport", "websocket"), ("redis", "memcached"), ("use_haproxy", "maybe")]
+    ("key", "value"),
+    [("transport", "websocket"), ("redis", "memcached"), ("database", "mysql"), ("use_haproxy", "maybe")],
 )
 def test_cookiecutter_refuses_values_outside_choices(tmp_path, key, value):
     with pytest.raises(ValueError):
@@ -300,3 +302,27 @@ def test_post_gen_closes_var_to_other_users(tmp_path):
     (project / "var").chmod(0o755)
     assert run_post_gen(tmp_path, project).returncode == 0
     assert (project / "var").stat().st_mode & 0o777 == 0o750
+
+
+POSTGRES_TREE = [
+    "manage.py",
+    "realtime/testing/postgres.py",
+    "realtime/testing/server.py",
+    "realtime/tests/test_postgres_latency.py",
+    "realtime/tests/pgapp/receivers.py",
+    "realtime/tests/test_core.py",
+    "chat/tests/test_postgres_outage.py",
+    "chat/tests/test_chat_live.py",
+]
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_post_gen_keeps_the_postgresql_tests_only_with_postgresql(tmp_path, database):
+    project = tmp_path / "p"
+    make_tree(project, POSTGRES_TREE)
+    result = run_post_gen(tmp_path, project, database=database)
+    assert result.returncode == 0, result.stderr
+    files = remaining(project)
+    postgres = [f for f in POSTGRES_TREE if "postgres" in f or "pgapp" in f]
+    assert all((f in files) == (database == "postgresql") for f in postgres), files
+    assert {"realtime/testing/server.py", "realtime/tests/test_core.py", "chat/tests/test_chat_live.py"} <= set(files)

@@ -271,7 +271,8 @@ def tls_stack(short_tmp):
     yield from run_stack(short_tmp, tls=True)
 
 
-def run_stack(short_tmp, tls):
+def run_stack(short_tmp, tls, database="sqlite", extra_env=None):
+    """Bake, migrate and start the stack (SQLite here; tests/test_production_postgres.py: PostgreSQL)."""
     which("haproxy")
     which("redis-server")
     public, base = pick_ports()
@@ -280,6 +281,7 @@ def run_stack(short_tmp, tls):
         project_name="Ops Site",
         transport="both",
         redis="supervised",
+        database=database,
         include_chat_example=True,
         include_pingpong_example=True,
         use_supervisor=True,
@@ -312,6 +314,7 @@ def run_stack(short_tmp, tls):
         # Plain HTTP on loopback: turn off production's HTTPS-only defaults.
         env.update(SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
                    SECURE_HSTS_SECONDS="0")
+    env.update(extra_env or {})
     stack = Stack(project, public, base, env, ca_file=ca_file)
     stack.manage("migrate", "--noinput")
     stack.manage("collectstatic", "--noinput")
@@ -988,7 +991,8 @@ def browser_chat(stack, transport, text):
 
 def test_deploy_run_refuses_unsafe_settings(tmp_path):
     """``deploy/run`` starts nothing with DEBUG on, nor a supervised Redis without its password."""
-    project = bake(tmp_path / "out", redis="supervised", use_supervisor=True, use_haproxy=True)
+    # SQLite: PostgreSQL's own refusal (no DATABASE_URL) is in tests/test_production_postgres.py.
+    project = bake(tmp_path / "out", redis="supervised", database="sqlite", use_supervisor=True, use_haproxy=True)
     run = [str(project / "deploy" / "run"), "true"]
     env = child_env()
     for name in ("REDIS_PASSWORD", "TLS_CERT_FILE", "HAPROXY_STATS_PASSWORD"):

@@ -16,10 +16,17 @@ asked for one, else as a ``chat:error`` event, so a raw client that skips
 the page still hears why. The server emits ``chat:message`` (a stored
 message, to the whole room, sender included: its id orders the log) and
 ``chat:presence`` (``{event: joined|left, nickname, members}``).
+
+When the database fails (down, restarting, out of connections), the sender
+gets ``{error: "unavailable"}`` and the server logs one line: a message is
+acknowledged ``{ok, id}`` only once it is stored, so nothing acknowledged
+is lost, and the client may send it again later.
 """
 
+import functools
 import logging
 
+from django.db import Error as DatabaseError
 from django.dispatch import receiver
 
 from chat import presence_updates, services
@@ -42,33 +49,49 @@ def _refuse(sender, event, error):
     return error.as_dict()
 
 
+def _answered(handler):
+    """Refusals (ChatError) and database failures become the sender's answer, never a traceback."""
+
+    @functools.wraps(handler)
+    def answer(sender, request, event, **kwargs):
+        try:
+            return handler(sender, request, event, **kwargs)
+        except ChatError as error:
+            return _refuse(sender, event, error)
+        except DatabaseError as error:
+            why = " ".join(str(error).split())[:200] or type(error).__name__
+            logger.warning("chat: %s from %s failed, database unavailable: %s", event.name, sender.sid, why)
+            retry = "your message was not saved, send it again" if event.name == "chat:message" else "try again"
+            text = f"The chat cannot reach its database right now: {retry} in a moment."
+            unavailable = ChatError("unavailable", text)
+            if not event.acknowledgeable():
+                sender.emit("chat:error", unavailable.as_dict())
+            return unavailable.as_dict()
+
+    return answer
+
+
 @receiver(on["chat:join"])
+@_answered
 def join(sender, request, event, **kwargs):
     data = _payload(event)
-    try:
-        return services.enter(
-            sender, data.get("room"), data.get("nickname"), data.get("after"), data.get("have"), data.get("previous")
-        )
-    except ChatError as error:
-        return _refuse(sender, event, error)
+    return services.enter(
+        sender, data.get("room"), data.get("nickname"), data.get("after"), data.get("have"), data.get("previous")
+    )
 
 
 @receiver(on["chat:watch"])
+@_answered
 def watch(sender, request, event, **kwargs):
     data = _payload(event)
-    try:
-        return services.watch(sender, data.get("room"), data.get("after"), data.get("have"))
-    except ChatError as error:
-        return _refuse(sender, event, error)
+    return services.watch(sender, data.get("room"), data.get("after"), data.get("have"))
 
 
 @receiver(on["chat:message"])
+@_answered
 def message(sender, request, event, **kwargs):
     data = _payload(event)
-    try:
-        stored = services.say(sender, data.get("room"), data.get("text"))
-    except ChatError as error:
-        return _refuse(sender, event, error)
+    stored = services.say(sender, data.get("room"), data.get("text"))
     return {"ok": True, "id": stored.id}
 
 

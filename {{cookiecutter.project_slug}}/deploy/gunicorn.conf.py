@@ -12,7 +12,12 @@ reads each request body whole before passing it on (HAProxy does, with
 slow ones, 413 to a body larger than its 64 KB buffer, which it could only pass
 on half-read). Never expose this port directly.
 
-Environment: ``WEB_CONCURRENCY`` (workers, default 2 per core, at most 8),
+{% if cookiecutter.database == "postgresql" %}Database: a sync worker serves one request at a time, so each keeps its own
+PostgreSQL connection between requests (``CONN_MAX_AGE``, 60 s from
+``deploy/run``, checked before reuse); no pool here, unlike the socket
+processes. Count ``WEB_CONCURRENCY`` in the server's ``max_connections``.
+
+{% endif %}Environment: ``WEB_CONCURRENCY`` (workers, default 2 per core, at most 8),
 ``GUNICORN_BIND`` (default ``127.0.0.1:{{ cookiecutter.__gunicorn_port }}``),
 ``REALTIME_TRUSTED_PROXIES`` (who may set X-Forwarded-*, default 127.0.0.1).
 """

@@ -149,13 +149,48 @@ TEMPLATES = [
     },
 ]
 
+{%- if cookiecutter.database == "postgresql" %}
+# Production reads DATABASE_URL (postgres://user:password@host:5432/name); without it
+# (make run, the demo, the tests) the database is SQLite next to manage.py.
+{%- endif %}
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 0),
+        # A kept connection is checked before each request reuses it (one that died is reopened).
+        conn_health_checks=True,
     )
 }
 private_sqlite_file(DATABASES["default"])
+{%- if cookiecutter.database == "postgresql" %}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer fails the query within seconds (the chat tells the sender)
+    # instead of holding a worker for the kernel's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    if env_bool("DATABASE_POOL", False):
+        # Socket processes (deploy/supervisor.conf sets DATABASE_POOL=true for them): one
+        # process serves thousands of sockets, each receiver running in a greenlet (gevent) or
+        # in one of REALTIME_SOCKJS_WORKERS threads (tornado). Django's connections are per
+        # thread/greenlet, so persistent ones would mean one server connection per socket;
+        # the pool lends a connection for one event (dispatch closes it after each, which
+        # returns it) and caps the process at DATABASE_POOL_MAX_SIZE. Default 8 = the SockJS
+        # worker threads (each holds at most one); under gevent the 9th concurrent query waits
+        # (a greenlet wait, the hub keeps serving) up to DATABASE_POOL_TIMEOUT seconds.
+        # Budget: socket processes x max size + gunicorn workers <= the server's max_connections.
+        pool = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
+        }
+        if not 0 <= pool["min_size"] <= pool["max_size"] or pool["max_size"] < 1 or pool["timeout"] < 1:
+            raise ImproperlyConfigured(
+                f"DATABASE_POOL_MIN_SIZE={pool['min_size']}, DATABASE_POOL_MAX_SIZE={pool['max_size']}, "
+                f"DATABASE_POOL_TIMEOUT={pool['timeout']}: set 0 <= MIN_SIZE <= MAX_SIZE, MAX_SIZE >= 1 and "
+                "TIMEOUT >= 1 (seconds), e.g. 2, 8 and 5."
+            )
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them open, not Django
+        DATABASES["default"]["OPTIONS"]["pool"] = pool
+{%- endif %}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

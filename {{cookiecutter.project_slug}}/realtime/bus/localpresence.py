@@ -15,7 +15,7 @@ presence in its server; here the processes share a machine, so a file does:
 Why SQLite and not asking the peer process over the bus: a file needs no
 request/reply protocol, no timeouts, and answers even while the peer is
 busy or restarting; Python ships ``sqlite3``. Why not the project's
-database: it may be PostgreSQL, and presence must not need a migration.
+database: it may be a database server, and presence must not need a migration.
 It stays small on purpose: production presence is the networked bus's job.
 
 Stats: each process also writes its dashboard figures there every few

@@ -10,7 +10,8 @@ patches nothing, so tests and tools may import it.
 One process serves many sockets on one thread: a receiver or view that
 blocks without yielding to gevent stalls them all. Network I/O through the
 standard library yields once patched; C database drivers may not (sqlite3
-never does; psycopg2 needs ``psycogreen``), so keep their queries short.
+never does), so keep their queries short (the README's Database section says
+which driver waits green).
 
 ``SIGTERM`` (``supervisorctl stop``) lets the events already read finish
 (their acks go out; later ones are not run), then ends Engine.IO transports, so clients
