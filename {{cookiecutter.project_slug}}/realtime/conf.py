@@ -1,5 +1,11 @@
 """Settings of the realtime app, with their defaults and their checks.
 
+The one place that reads ``settings.REALTIME_*`` and ``settings.CLIENTSIGNAL_*``
+(``realtime/tests/unit/test_conf_unit.py`` fails on any other reader), so a
+default is written once and every module agrees on it. The client-signal
+settings' checks live next to their API in ``realtime.clientsignal.settings``,
+which reads them through :func:`get` (their defaults are here).
+
 Every setting is optional. A bad value raises ``ImproperlyConfigured``
 naming the setting and how to fix it, at start-up rather than at the first
 message.
@@ -39,12 +45,33 @@ message.
                                    may send, sustained (50; 0: no limit).
 ``REALTIME_EVENT_BURST``           ... and back to back (300); past them an
                                    event is answered ``rate_limited``.
+``REALTIME_TRANSPORTS``            transports served, in the browser's order of
+                                   preference; default: every transport this
+                                   project has (``realtime/transports/``).
+``REALTIME_SOCKETIO_URL``          absolute URL of a Socket.IO server on another
+``REALTIME_SOCKJS_URL``            origin, for browsers (None: this origin).
+``REALTIME_TRUSTED_PROXIES``       IPs or networks whose ``X-Forwarded-*`` are
+                                   believed (``127.0.0.1``, ``::1``).
+``REALTIME_CSP``                   Content-Security-Policy overrides (``{}``;
+                                   None: no header), see ``realtime.csp``.
+``REALTIME_LOCAL_BUS_DIR``         directory of the local bus's sockets.
+``REALTIME_SOCKJS_*``              ``WORKERS`` (8), ``DJANGO_THREADS`` (4),
+                                   ``XHEADERS`` (False), ``CLIENT_URL``: see
+                                   ``realtime.transports.sockjs``.
+``CLIENTSIGNAL_*``                 see ``realtime.clientsignal.settings``.
 =================================  ===========================================
 """
+
+import copy
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+#: Every transport this app knows, in the default order of preference.
+KNOWN_TRANSPORTS = ("socketio", "sockjs")
 
 DEFAULTS = {
     "REALTIME_CHANNEL_PREFIX": "realtime",
@@ -60,72 +87,91 @@ DEFAULTS = {
     "REALTIME_BUS_BACKEND": None,
     "REALTIME_EVENT_RATE": 50,
     "REALTIME_EVENT_BURST": 300,
+    "REALTIME_TRANSPORTS": None,  # None: the transports installed (see transports())
+    "REALTIME_SOCKETIO_URL": None,
+    "REALTIME_SOCKJS_URL": None,
+    "REALTIME_TRUSTED_PROXIES": ("127.0.0.1", "::1"),
+    "REALTIME_CSP": {},
+    "REALTIME_LOCAL_BUS_DIR": None,
+    "REALTIME_SOCKJS_WORKERS": 8,
+    "REALTIME_SOCKJS_DJANGO_THREADS": 4,
+    "REALTIME_SOCKJS_XHEADERS": False,
+    "REALTIME_SOCKJS_CLIENT_URL": None,
+    "CLIENTSIGNAL_CONNECTIONS": {},
+    "CLIENTSIGNAL_BACKEND": None,
+    "CLIENTSIGNAL_BACKEND_OPTIONS": {},
+    "CLIENTSIGNAL_JSON_ENCODER": None,
+    "CLIENTSIGNAL_JSON_OBJECT_HOOK": None,
 }
 
 
-def get(name):
-    return getattr(settings, name, DEFAULTS[name])
+def get(name: str) -> Any:
+    """The setting's value, or its default (a copy, so callers may change it)."""
+    try:
+        return getattr(settings, name)
+    except AttributeError:
+        return copy.deepcopy(DEFAULTS[name])
 
 
-def _number(name, minimum, fix):
+def _number(name: str, minimum: float, fix: str) -> float:
     value = get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
         raise ImproperlyConfigured(f"{name} must be a number >= {minimum} (got {value!r}); {fix}")
     return value
 
 
-def max_message_bytes():
+def max_message_bytes() -> int:
     return int(_number("REALTIME_MAX_MESSAGE_BYTES", 128, "set it in bytes, e.g. 65536."))
 
 
-def ping_interval():
+def ping_interval() -> float:
     # Fractions are advertised exactly (python-engineio's truncation is fixed in
     # transports/socketio/engineio_compat.py); below 100 ms clients spend their time pinging.
     return _number("REALTIME_PING_INTERVAL", 0.1, "set it in seconds, e.g. 25 (or 0.3 for 300 ms).")
 
 
-def ping_timeout():
+def ping_timeout() -> float:
     return _number("REALTIME_PING_TIMEOUT", 0.1, "set it in seconds, e.g. 20 (or 0.2 for 200 ms).")
 
 
-def connect_timeout():
+def connect_timeout() -> float:
     return _number("REALTIME_CONNECT_TIMEOUT", 0, "set it in seconds, e.g. 45 (0 to never close).")
 
 
-def event_rate():
+def event_rate() -> tuple[float, float]:
     """``(per second, burst)`` of client events one connection may send; a rate of 0 turns it off."""
     rate = _number("REALTIME_EVENT_RATE", 0, "set events per second per connection, e.g. 50 (0: no limit).")
     burst = _number("REALTIME_EVENT_BURST", 1, "set how many events a connection may send back to back, e.g. 300.")
     return float(rate), float(burst)
 
 
-def presence_ttl():
+def presence_ttl() -> float:
     return _number("REALTIME_PRESENCE_TTL", 2, "set it in seconds, e.g. 15.")
 
 
-def socketio_path():
+def socketio_path() -> str:
     path = get("REALTIME_SOCKETIO_PATH")
     if not isinstance(path, str) or not path.strip("/"):
         raise ImproperlyConfigured("REALTIME_SOCKETIO_PATH must be a path such as 'socket.io'.")
     return path.strip("/")
 
 
-def sockjs_prefix():
+def sockjs_prefix() -> str:
     prefix = get("REALTIME_SOCKJS_PREFIX")
     if not isinstance(prefix, str) or not prefix.startswith("/") or prefix == "/":
         raise ImproperlyConfigured("REALTIME_SOCKJS_PREFIX must be a path such as '/sockjs'.")
     return prefix.rstrip("/")
 
 
-def channel_prefix():
-    options = getattr(settings, "CLIENTSIGNAL_BACKEND_OPTIONS", None) or {}
+def channel_prefix() -> str:
+    options = get("CLIENTSIGNAL_BACKEND_OPTIONS") or {}
     prefix = getattr(settings, "REALTIME_CHANNEL_PREFIX", None) or options.get("CHANNEL_PREFIX") or "realtime"
     if not isinstance(prefix, str) or any(c.isspace() for c in prefix):
         raise ImproperlyConfigured("REALTIME_CHANNEL_PREFIX must be a string without spaces.")
     return prefix
 
 
-def bus_backend():
+def bus_backend() -> type | None:
     """The bus class named by ``REALTIME_BUS_BACKEND``, or None for the memory bus."""
     path = get("REALTIME_BUS_BACKEND")
     if not path:
@@ -138,7 +184,51 @@ def bus_backend():
         ) from None
 
 
-def check_all():
+def installed_transports() -> list[str]:
+    """The transports this project has (a project baked with one has no files of the other)."""
+    here = Path(__file__).resolve().parent / "transports"
+    return [name for name in KNOWN_TRANSPORTS if (here / name).is_dir()]
+
+
+def transports() -> list[str]:
+    """``REALTIME_TRANSPORTS``: the transports served, in the browser's order of preference."""
+    value = get("REALTIME_TRANSPORTS")
+    installed = installed_transports()
+    if value is None:
+        return installed
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ImproperlyConfigured(
+            f"REALTIME_TRANSPORTS must be a list such as {installed!r} (got {value!r})."
+        )
+    missing = [name for name in value if name not in installed]
+    if missing:
+        raise ImproperlyConfigured(
+            f"REALTIME_TRANSPORTS lists {missing!r}, which this project does not have: "
+            f"use some of {installed!r}."
+        )
+    return list(dict.fromkeys(value))
+
+
+def _url(name: str) -> str | None:
+    value = get(name)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or "://" not in value:
+        raise ImproperlyConfigured(f"{name} must be an absolute URL such as 'http://127.0.0.1:8001' (got {value!r}).")
+    return value
+
+
+def socketio_url() -> str:
+    """``REALTIME_SOCKETIO_URL`` without its trailing slash, or "" for the page's own origin."""
+    return (_url("REALTIME_SOCKETIO_URL") or "").rstrip("/")
+
+
+def sockjs_url() -> str | None:
+    """``REALTIME_SOCKJS_URL``, or None for the page's own origin."""
+    return _url("REALTIME_SOCKJS_URL")
+
+
+def check_all() -> None:
     """Validate every setting (called at server start)."""
     max_message_bytes()
     ping_interval()
@@ -149,6 +239,9 @@ def check_all():
     socketio_path()
     sockjs_prefix()
     channel_prefix()
+    transports()
+    socketio_url()
+    sockjs_url()
     backend = bus_backend()
     if backend is not None and hasattr(backend, "check_settings"):
         backend.check_settings()

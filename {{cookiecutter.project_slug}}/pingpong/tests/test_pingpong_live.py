@@ -5,11 +5,11 @@ The pong must reach the pinger alone (the seed sent it to everyone); a
 """
 
 import pytest
-from django.conf import settings
+from realtime import conf
 
 from realtime.testing import LiveServer
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 URL = "/pingpong"
 
 

@@ -14,9 +14,10 @@ port); by default it connects to the page's own origin.
 from urllib.parse import urlsplit
 
 from django import template
-from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join, json_script
+
+from realtime import conf
 
 register = template.Library()
 
@@ -30,13 +31,11 @@ def _origin(url):
 
 def client_config():
     """What ``SignalSocket.config`` holds (JSON-safe)."""
-    from realtime import conf
-
-    transports = [t for t in getattr(settings, "REALTIME_TRANSPORTS", ["sockjs"]) if t in LIBRARIES]
+    transports = [t for t in conf.transports() if t in LIBRARIES]
     return {
         "transports": transports,
-        "sockjsBase": _origin(getattr(settings, "REALTIME_SOCKJS_URL", None)),
-        "socketioBase": _origin(getattr(settings, "REALTIME_SOCKETIO_URL", None)),
+        "sockjsBase": _origin(conf.sockjs_url()),
+        "socketioBase": _origin(conf.socketio_url()),
         "socketioPath": conf.socketio_path(),
     }
 

@@ -12,13 +12,13 @@ see a violation when there is one.
 """
 
 import pytest
-from django.conf import settings
+from realtime import conf
 from django.test import override_settings
 
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 TIMEOUT = 20_000  # ms: generous for a shared 2-core machine
 COMMAND = {"socketio": ("rungevent", []), "sockjs": ("runsocket", ["--django"])}
 RECORD_VIOLATIONS = """() => {

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from realtime import conf
 
 BLOCK = re.compile(r"^<!-- guide: (?P<path>\S+) -->\n```\w+\n(?P<code>.*?)\n```$", re.M | re.S)
 GUIDE = "realtime/tests/guideapp/"
@@ -42,7 +43,7 @@ def test_the_guide_page_joins_and_is_refused_in_a_browser():
     page_html = Template((Path(settings.BASE_DIR) / GUIDE / "templates/guideapp/shout.html").read_text()).render(
         Context({})
     )
-    transport = settings.REALTIME_TRANSPORTS[0]  # what Realtime.connect() picks
+    transport = conf.transports()[0]  # what Realtime.connect() picks
     args = ["--django"] if transport == "sockjs" else []
     with LiveServer.for_transport(transport, args=args, extra_apps=["realtime.tests.guideapp"]) as server:
         with chromium() as browser:

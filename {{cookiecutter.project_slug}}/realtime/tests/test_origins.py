@@ -9,7 +9,7 @@ was an acceptance before.
 import pytest
 import requests
 import websocket
-from django.conf import settings
+from realtime import conf
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
@@ -103,7 +103,7 @@ def foreign_origins(url):
     ]
 
 
-@pytest.fixture(scope="module", params=list(getattr(settings, "REALTIME_TRANSPORTS", [])))
+@pytest.fixture(scope="module", params=conf.transports())
 def wildcard_server(request):
     """A server of each transport the project serves, with ``ALLOWED_HOSTS=*``."""
     command, args = ("rungevent", []) if request.param == "socketio" else ("runsocket", ["--django"])

@@ -10,7 +10,7 @@ import json
 import time
 
 import pytest
-from django.conf import settings
+from realtime import conf
 from django.dispatch import receiver
 from django.test import override_settings
 
@@ -20,7 +20,7 @@ from realtime.testing.memory import MemorySocket, memory_transport
 
 from .conftest import TEST_APPS
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 
 
 @receiver(socket_client_event_by_type["rl_echo"])

@@ -23,13 +23,13 @@ import uuid
 import pytest
 import redis
 import websocket
-from django.conf import settings
+from realtime import conf
 from realtime.testing import LiveServer
 from realtime.tests.test_redis_bus import RedisServer, delete_prefix, shared_redis_url, unique_prefix
 from realtime.tests.test_redis_signals import SIGNAL_URL
 
 TEST_APPS = ["realtime.tests.testapp"]
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio", "sockjs"]))
+TRANSPORTS = conf.transports()
 COMMANDS = {"socketio": "rungevent", "sockjs": "runsocket"}
 TTL = 3  # seconds: the presence bound the servers of these tests run with
 
@@ -59,7 +59,7 @@ class Cluster:
                 {
                     "REALTIME_PRESENCE_TTL": TTL,
                     "CLIENTSIGNAL_CONNECTIONS": {
-                        **getattr(settings, "CLIENTSIGNAL_CONNECTIONS", {}),
+                        **conf.get("CLIENTSIGNAL_CONNECTIONS"),
                         SIGNAL_URL: "realtime.tests.test_redis_signals.BusSignalConnection",
                     },
                 }

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 from django.conf import settings
+from realtime import conf
 from django.core.management.base import CommandError
 
 from realtime.management.commands.rundev import plan
@@ -59,7 +60,7 @@ def healthz(port):
 
 
 def test_rundev_serves_every_transport_then_stops_on_sigterm(tmp_path):
-    ports = free_ports(len(settings.REALTIME_TRANSPORTS))  # rundev serves the second on port + 1
+    ports = free_ports(len(conf.transports()))  # rundev serves the second on port + 1
     port = ports[0]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PYTHONUNBUFFERED": "1"}
     log = open(tmp_path / "rundev.log", "wb")
@@ -129,7 +130,7 @@ def wait_healthy(process, ports, log_path, timeout=60):
 
 
 def test_rundev_exits_when_a_child_dies(tmp_path):
-    ports = free_ports(len(settings.REALTIME_TRANSPORTS))
+    ports = free_ports(len(conf.transports()))
     process = start_rundev(tmp_path, ports[0])
     try:
         wait_healthy(process, ports, tmp_path / "rundev.log")
@@ -143,10 +144,10 @@ def test_rundev_exits_when_a_child_dies(tmp_path):
         stop(process)
 
 
-@pytest.mark.parametrize("busy_offset", range(len(settings.REALTIME_TRANSPORTS)))  # both: SockJS on port + 1
+@pytest.mark.parametrize("busy_offset", range(len(conf.transports())))  # both: SockJS on port + 1
 def test_a_busy_port_is_one_sentence(tmp_path, busy_offset):
     """The main port, or with both transports SockJS's port + 1: one sentence with a fix, no traceback."""
-    port = free_ports(len(settings.REALTIME_TRANSPORTS))[0]
+    port = free_ports(len(conf.transports()))[0]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     with socket.socket() as busy:
         busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -172,7 +173,7 @@ def test_a_busy_port_is_one_sentence(tmp_path, busy_offset):
 
 def test_rundev_logs_each_request_and_socket(tmp_path):
     """One line per HTTP request and per socket connect/disconnect, as runserver prints requests."""
-    transports = settings.REALTIME_TRANSPORTS
+    transports = conf.transports()
     ports = free_ports(len(transports))
     process = start_rundev(tmp_path, ports[0])
     log_path = tmp_path / "rundev.log"

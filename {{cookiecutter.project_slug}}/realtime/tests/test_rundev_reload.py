@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from realtime import conf
 
 from realtime.testing import free_ports
 from realtime.testing.browser import chromium
@@ -113,7 +114,7 @@ def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     receivers = copy_project(project)
-    transports = list(settings.REALTIME_TRANSPORTS)
+    transports = conf.transports()
     port = free_ports(len(transports))[0]
     # Each transport on its process's port: rundev puts SockJS after Socket.IO when there are both.
     endpoints = {t: port + (1 if t == "sockjs" and "socketio" in transports else 0) for t in transports}
@@ -210,7 +211,7 @@ def test_rundev_starts_while_the_code_is_broken_and_serves_once_fixed(tmp_path):
     project.mkdir()
     receivers = copy_project(project)
     receivers.write_text("def broken(:\n")
-    transports = list(settings.REALTIME_TRANSPORTS)
+    transports = conf.transports()
     port = free_ports(len(transports))[0]
     first = transports[0] if "socketio" not in transports else "socketio"
     env = {

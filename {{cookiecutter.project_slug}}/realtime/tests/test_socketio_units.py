@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.template import engines
 from django.test import RequestFactory, override_settings
 
+from realtime import conf
 from realtime.envelope import Envelope
 from realtime.management.commands.rungevent import parse_addrport
 from realtime.transports.socketio.adapter import SocketIOAdapter
@@ -148,14 +149,18 @@ def config_of(html):
     return json.loads(match.group(1))
 
 
-@override_settings(REALTIME_TRANSPORTS=["socketio", "sockjs"])
+INSTALLED = conf.installed_transports()
+FILES = {"socketio": ["socket.io.min.js", "realtime-socketio.js"], "sockjs": ["sockjs.min.js", "realtime-sockjs.js"]}
+
+
+@override_settings(REALTIME_TRANSPORTS=INSTALLED)
 def test_realtime_client_script_loads_each_transport_then_realtime_js():
     html = render("{% load realtime %}{% realtime_client_script %}")
     scripts = re.findall(r'<script src="([^"]+)"></script>', html)
     names = [s.rsplit("/", 1)[-1] for s in scripts]
-    assert names == ["socket.io.min.js", "realtime-socketio.js", "sockjs.min.js", "realtime-sockjs.js", "realtime.js"]
+    assert names == [name for transport in INSTALLED for name in FILES[transport]] + ["realtime.js"]
     assert config_of(html) == {
-        "transports": ["socketio", "sockjs"],
+        "transports": INSTALLED,
         "socketioPath": "/socket.io",
         "socketioUrl": "",
         "sockjsUrl": "/sockjs",
@@ -164,7 +169,7 @@ def test_realtime_client_script_loads_each_transport_then_realtime_js():
 
 
 @override_settings(
-    REALTIME_TRANSPORTS=["sockjs", "socketio"],
+    REALTIME_TRANSPORTS=INSTALLED[::-1],
     REALTIME_SOCKETIO_URL="http://localhost:9100/",
     REALTIME_SOCKJS_URL="http://localhost:9200/sockjs",
     REALTIME_SOCKETIO_PATH="rt/sio",
@@ -172,7 +177,7 @@ def test_realtime_client_script_loads_each_transport_then_realtime_js():
 def test_client_config_follows_settings():
     config = config_of(render("{% load realtime %}{% realtime_client_script %}"))
     assert config == {
-        "transports": ["sockjs", "socketio"],
+        "transports": INSTALLED[::-1],
         "socketioPath": "/rt/sio",
         "socketioUrl": "http://localhost:9100",
         "sockjsUrl": "http://localhost:9200/sockjs",

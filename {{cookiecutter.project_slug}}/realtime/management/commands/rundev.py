@@ -57,7 +57,7 @@ def plan(transports, address, port):
     if "sockjs" in transports:
         children.append(["runsocket", "--port", str(port + 1), "--address", address])
         env["REALTIME_SOCKJS_URL"] = f"http://{address}:{port + 1}{conf.sockjs_prefix()}"
-        if getattr(settings, "REALTIME_ALLOWED_ORIGINS", None) is None:
+        if conf.get("REALTIME_ALLOWED_ORIGINS") is None:
             # The pages (port) connect to SockJS on port + 1: another origin, allowed by name.
             env["REALTIME_ALLOWED_ORIGINS"] = ",".join(dev_origins(address, port, port + 1))
         if conf.bus_backend() is None:
@@ -149,7 +149,7 @@ class Command(BaseCommand):
             raise CommandError(f"{addrport!r} is not address:port, e.g. 127.0.0.1:8000.")
         port = int(port)
         conf.check_all()
-        children, extra_env = plan(getattr(settings, "REALTIME_TRANSPORTS", ["socketio"]), address, port)
+        children, extra_env = plan(conf.transports(), address, port)
         busy = busy_port_sentence(address, port, len(children))
         if busy:
             raise CommandError(busy)
