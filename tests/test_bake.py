@@ -28,7 +28,7 @@ SOCKETIO_PATHS = (
     "realtime/static/realtime/realtime-socketio.js",
     "realtime/testing/socketio.py",
     "realtime/tests/test_socketio*.py",
-    "realtime/tests/seedapp",
+    "realtime/tests/legacyapp",
     "realtime/tests/protocolapp",
 )
 SOCKJS_PATHS = (

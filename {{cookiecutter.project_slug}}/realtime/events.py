@@ -14,7 +14,7 @@ class Event:
     ``args``
         every argument, as a tuple.
     ``data``
-        the seed's shape: the single argument when there is one, ``None``
+        django-realtime's shape: the single argument when there is one, ``None``
         when there are none, the list of arguments otherwise.
 
     If the client asked for an acknowledgement, call ``ack(*params)`` once,

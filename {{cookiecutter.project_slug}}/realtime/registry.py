@@ -22,7 +22,7 @@ class SocketRegistry:
         self._by_sid = {}
         self._rooms = defaultdict(set)  # (endpoint, room) -> {sid}
 
-    # -- the seed's sequence API ------------------------------------------
+    # -- django-realtime's sequence API ------------------------------------
     def __iter__(self):
         with self._lock:
             return iter(list(self._by_sid.values()))

@@ -2,7 +2,7 @@
 
 A transport (``realtime.transports.socketio`` or ``.sockjs``) subclasses
 :class:`Socket` and implements the four ``_write_*``/``_close`` methods; the
-rest (rooms, broadcasts, the seed's API) lives here once for both.
+rest (rooms, broadcasts, django-realtime's API) lives here once for both.
 """
 
 import itertools
@@ -16,7 +16,7 @@ DEFAULT_ENDPOINT = "/"
 
 
 class SessionInfo:
-    """``socket.session.session_id``: the seed's name for the socket id.
+    """``socket.session.session_id``: django-realtime's name for the socket id.
 
     The Django session is ``socket.request.session``.
     """

@@ -1,6 +1,6 @@
 """Ping/pong over the wire, on every transport the project serves.
 
-The pong must reach the pinger alone (the seed sent it to everyone); a
+The pong must reach the pinger alone (Django Client Signals sent it to everyone); a
 "ping everyone" reaches every connected client, the pinger included.
 """
 

@@ -2,7 +2,7 @@
 
 ``CLIENTSIGNAL_CONNECTIONS``      ``{url: dotted class}``: each URL is a SockJS
                                   prefix and a Socket.IO namespace.
-``CLIENTSIGNAL_BACKEND``          the seed's backend URL. A networked bus
+``CLIENTSIGNAL_BACKEND``          Django Client Signals' backend URL. A networked bus
                                   (``REALTIME_BUS_BACKEND``) must be
                                   configured: that bus reads and validates the
                                   URL (its ``check_settings``, at server

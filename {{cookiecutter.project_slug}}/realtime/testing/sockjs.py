@@ -15,7 +15,7 @@
 It speaks the SockJS protocol itself (``o``/``h``/``a[...]``/``c[...]``
 frames), over a raw websocket (websocket-client) or an xhr-polling session
 (long-polling POSTs), with our framing on the core endpoint (see
-``realtime.transports.sockjs``) or the seed's client-signal wire. Values
+``realtime.transports.sockjs``) or Django Client Signals' client-signal wire. Values
 follow the Socket.IO test client's rule: no argument gives ``None``, one
 gives that value, several give a list.
 """
@@ -194,7 +194,7 @@ class SockJSTestClient:
         self._send_obj({"type": "message", "data": message})
 
     def signal(self, name, /, **data):
-        """Send client signal ``name`` with ``data`` (the seed's wire)."""
+        """Send client signal ``name`` with ``data`` (Django Client Signals' wire)."""
         self._send_obj({"event": name, "data": data})
 
     # -- receiving -------------------------------------------------------------------------

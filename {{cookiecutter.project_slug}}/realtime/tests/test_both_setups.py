@@ -56,7 +56,7 @@ def test_rooms_and_presence_span_both_processes(servers):
 
 
 def test_broadcast_client_signal_reaches_both_transports(servers):
-    """The seed's ping: any client's ``ping`` makes the server broadcast ``pong`` on /simple."""
+    """Django Client Signals' ping: any client's ``ping`` makes the server broadcast ``pong`` on /simple."""
     socketio, sockjs = servers
     with (
         SocketIOTestClient(socketio.url, namespace="/simple", timeout=10) as sio,

@@ -50,7 +50,7 @@ def listen():
 # -- Event -----------------------------------------------------------------
 
 
-def test_event_data_follows_the_seed_shape():
+def test_event_data_follows_django_realtimes_shape():
     assert Event("a").data is None
     assert Event("a", [1]).data == 1
     assert Event("a", [1, 2]).data == [1, 2]
@@ -110,7 +110,7 @@ def test_refusing_receiver_refuses_and_leaves_nothing_behind(adapter, listen):
 
 def test_crashing_connect_receiver_fails_closed(adapter, listen):
     def crash(**kw):
-        raise KeyError("seed bug")
+        raise KeyError("a receiver's bug")
 
     listen(signals.socket_connected, crash)
     with pytest.raises(ConnectionRefused, match="server error"):

@@ -162,7 +162,7 @@ def test_room_emit_reaches_each_member_once_on_every_process(cluster):
 
 
 def test_broadcast_client_signal_sent_from_a_plain_process(cluster):
-    """The seed's ``pong.send(...)`` from a shell reaches client-signal clients everywhere."""
+    """Django Client Signals' ``pong.send(...)`` from a shell reaches client-signal clients everywhere."""
     clients = []
     try:
         for server in cluster.servers:

@@ -86,7 +86,7 @@ def test_unknown_namespace_is_refused(client):
 
 def test_ack_by_event_ack_and_by_return_value(client):
     c = client()
-    assert c.emit("seed_ack", "hello") == "I have received your message!"  # event.ack()
+    assert c.emit("readme_ack", "hello") == "I have received your message!"  # event.ack()
     assert c.emit("echo", 1, {"a": [2]}) == [1, {"a": [2]}]  # returned tuple: several args
     assert c.emit("echo", "one") == "one"
 

@@ -2,7 +2,7 @@
 
 The same connections as ``test_sockjs_clientsignal`` (``testapp/clientsignals.py``),
 served by ``rungevent``: a signal is an event on the namespace whose single
-argument is the seed's ``data`` object.
+argument is Django Client Signals' ``data`` object.
 """
 
 import pytest
@@ -21,7 +21,7 @@ def ns(server, url="/simple", **kwargs):
     return SocketIOTestClient(server.url, namespace=url, **kwargs)
 
 
-def test_seed_ping_pong_and_reply_to_the_pinger_alone(server):
+def test_readme_ping_pong_and_reply_to_the_pinger_alone(server):
     with ns(server) as a, ns(server) as b:
         a.emit("ping", {"ping": "stringping"}, ack=False)
         assert a.receive("pong") == b.receive("pong") == {"pong": "Ponged"}

@@ -1,6 +1,6 @@
 """The django-realtime README's examples, as written, on Socket.IO.
 
-``realtime.tests.seedapp`` holds the README's receivers verbatim: they print
+``realtime.tests.legacyapp`` holds the README's receivers verbatim: they print
 ``socket.session.session_id`` on connect, disconnect, message and event, ack
 every event with ``'I have received your message!'``, and list
 ``connected_sockets``. The test app is installed too, to show that a generic
@@ -20,31 +20,31 @@ def wait_for_log(server, text, timeout=5):
     return server.log()
 
 
-def test_seed_readme_receivers_work_as_written(seed_server):
-    with SocketIOTestClient(seed_server.url) as c:
+def test_django_realtime_readme_receivers_work_as_written(legacy_server):
+    with SocketIOTestClient(legacy_server.url) as c:
         sid = c.sid
-        assert f"{sid} connected" in wait_for_log(seed_server, f"{sid} connected")
+        assert f"{sid} connected" in wait_for_log(legacy_server, f"{sid} connected")
 
         token = uuid.uuid4().hex[:8]
         # the README's handle_event acks every event that asks for one
         assert c.emit("hello", token) == "I have received your message!"
-        assert f"{sid} => event 'hello' ({token!r})" in wait_for_log(seed_server, token)
+        assert f"{sid} => event 'hello' ({token!r})" in wait_for_log(legacy_server, token)
 
         c.send(f"plain {token}")
-        assert f"{sid} => message 'plain {token}'" in wait_for_log(seed_server, f"plain {token}")
+        assert f"{sid} => message 'plain {token}'" in wait_for_log(legacy_server, f"plain {token}")
 
         c.emit("list_sockets")
-        log = wait_for_log(seed_server, f"- {sid}")
+        log = wait_for_log(legacy_server, f"- {sid}")
         assert "Connected sockets:" in log and f"- {sid}" in log
 
-    assert f"{sid} disconnected" in wait_for_log(seed_server, f"{sid} disconnected")
+    assert f"{sid} disconnected" in wait_for_log(legacy_server, f"{sid} disconnected")
 
 
-def test_generic_and_typed_receivers_both_run(seed_server):
+def test_generic_and_typed_receivers_both_run(legacy_server):
     """socket_client_event (the README's) and socket_client_event_by_type['send_me'] (the test app's)."""
-    with SocketIOTestClient(seed_server.url) as c:
+    with SocketIOTestClient(legacy_server.url) as c:
         token = uuid.uuid4().hex[:8]
         # the generic receiver acked first, so the typed receiver's ack is not sent twice
         assert c.emit("send_me", token) == "I have received your message!"
         assert c.receive("message") == token  # the typed receiver ran
-        assert f"=> event 'send_me' ({token!r})" in wait_for_log(seed_server, token)  # the generic one too
+        assert f"=> event 'send_me' ({token!r})" in wait_for_log(legacy_server, token)  # the generic one too

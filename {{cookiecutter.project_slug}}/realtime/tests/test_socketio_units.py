@@ -192,7 +192,7 @@ def test_client_config_cannot_break_out_of_its_element():
 
 
 @override_settings(REALTIME_TRANSPORTS=["sockjs", "socketio"])
-def test_socketio_client_script_is_the_seed_tag():
+def test_socketio_client_script_is_django_realtimes_tag():
     html = render("{% load socketio %}{% socketio_client_script %}")
     names = [s.rsplit("/", 1)[-1] for s in re.findall(r'<script src="([^"]+)"></script>', html)]
     assert names == ["socket.io.min.js", "realtime-socketio.js", "realtime.js"]

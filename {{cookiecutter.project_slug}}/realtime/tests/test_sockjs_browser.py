@@ -62,7 +62,7 @@ def test_signal_socket_connects_sends_receives_and_survives_a_restart(server, br
 
     server.stop()
     page.wait_for_function("() => !sock.isOpen", timeout=WAIT)
-    page.evaluate("sock.send('ping', {ping: 'queued while down'})")  # the seed threw here
+    page.evaluate("sock.send('ping', {ping: 'queued while down'})")  # Django Client Signals' client threw here
     server.start()
     page.wait_for_function("() => sock.opens === 2", timeout=30_000)
     page.wait_for_function("() => events.filter(e => e[0] === 'pong').length === 2", timeout=WAIT)

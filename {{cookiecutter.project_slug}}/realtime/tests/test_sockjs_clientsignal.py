@@ -1,7 +1,7 @@
-"""Client signals on a live ``runsocket`` (SockJS), as the seed README uses them.
+"""Client signals on a live ``runsocket`` (SockJS), as Django Client Signals' README uses them.
 
 The connections are in ``testapp/clientsignals.py`` and mounted by
-``testapp/settings_clientsignal.py``: ``/simple`` (the seed's ping/pong),
+``testapp/settings_clientsignal.py``: ``/simple`` (its README's ping/pong),
 ``/private`` (login required), ``/per`` (per-connection listeners).
 """
 
@@ -20,7 +20,7 @@ def signals(server, url="/simple", transport="websocket", **kwargs):
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_seed_ping_pong(sockjs_server, transport):
+def test_readme_ping_pong(sockjs_server, transport):
     with signals(sockjs_server, transport=transport) as sock:
         sock.signal("ping", ping="stringping")
         assert sock.receive_signal("pong") == {"pong": "Ponged"}
@@ -33,7 +33,7 @@ def test_pong_to_the_pinger_alone(sockjs_server):
         reply = pinger.receive_signal("pong")
         assert reply["pong"] == "just you"
         other.assert_nothing("pong")
-        other.signal("ping")  # the seed's pong still reaches everyone
+        other.signal("ping")  # the README's pong still reaches everyone
         assert pinger.receive_signal("pong") == other.receive_signal("pong") == {"pong": "Ponged"}
 
 
@@ -49,7 +49,7 @@ def test_receiver_gets_the_connection_and_the_user(sockjs_server):
 
 
 def test_listeners_are_per_connection(sockjs_server):
-    """Seed bug: a class-level listener dict, overwritten on every connect."""
+    """Django Client Signals' bug: a class-level listener dict, overwritten on every connect."""
     a, b, c = (signals(sockjs_server) for _ in range(3))
     try:
         a.signal("ping")
@@ -84,7 +84,7 @@ def test_instance_listeners_die_with_their_connection(sockjs_server):
 
 
 def test_non_json_data_gives_a_clear_error(sockjs_server):
-    """Seed bug: its JSON encoder raised NameError."""
+    """Django Client Signals' bug: its JSON encoder raised NameError."""
     with signals(sockjs_server) as sock:
         sock.signal("bad_pong")
         error = sock.receive_signal("error")
@@ -97,7 +97,7 @@ def test_non_json_data_gives_a_clear_error(sockjs_server):
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_auth_refusal_really_refuses(sockjs_server, transport):
-    """Seed bug: its auth example never rejected anyone."""
+    """Django Client Signals' bug: its auth example never rejected anyone."""
     anon = signals(sockjs_server, url="/private", transport=transport)
     assert anon.receive_signal("error")["error"] == "refused"
     assert anon.wait_closed() == (4403, "refused")

@@ -36,7 +36,7 @@ def test_anonymous_and_logged_in_sender(sockjs_server, transport):
 def test_acks_both_ways_and_messages(sockjs_server, transport):
     with client(sockjs_server, transport) as c:
         assert c.emit("echo", 1, "two", {"three": [3]}) == [1, "two", {"three": [3]}]
-        assert c.emit("seed_ack", "hi") == "I have received your message!"
+        assert c.emit("readme_ack", "hi") == "I have received your message!"
         assert c.emit("double_ack") == "first"
         assert c.receive("double_ack_refused") is True
         c.ack_replies["please_ack"] = lambda *args: ("got", *args)

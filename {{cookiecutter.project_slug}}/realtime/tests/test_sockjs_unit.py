@@ -33,7 +33,7 @@ def test_core_wire_round_trip_and_rejections():
         wire.event("e", [object()])
 
 
-def test_signal_wire_is_the_seeds():
+def test_signal_wire_is_django_client_signals():
     wire = SignalWire()
     assert json.loads(wire.event("pong", [{"pong": "Ponged"}])) == {"event": "pong", "data": {"pong": "Ponged"}}
     assert wire.decode('{"event": "ping", "data": {"ping": 1}}') == ("event", ("ping", [{"ping": 1}], None))

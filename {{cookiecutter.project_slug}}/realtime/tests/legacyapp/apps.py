@@ -1,9 +1,9 @@
 from django.apps import AppConfig
 
 
-class SeedAppConfig(AppConfig):
-    name = "realtime.tests.seedapp"
-    label = "realtime_seedapp"
+class LegacyAppConfig(AppConfig):
+    name = "realtime.tests.legacyapp"
+    label = "realtime_legacyapp"
 
     def ready(self):
-        from realtime.tests.seedapp import receivers  # noqa: F401
+        from realtime.tests.legacyapp import receivers  # noqa: F401
