@@ -6,7 +6,13 @@ the supervised Redis's and HAProxy stats page's passwords (never in a tracked
 file, so regenerating with cruft gives clean diffs), and prints the next steps. The answers arrive as data (JSON in
 a raw string), never pasted into Python source. Paths follow the
 conventions in CONTRIBUTING.md: a transport's files are found by name, so a
-new file of a transport only needs the right name to be pruned with it.
+new file of a transport only needs the right name to be pruned with it
+(tests live in ``realtime/tests/{unit,live,browser}/``: the ``**`` patterns
+find them in any tier).
+
+The ``*_PATHS`` rules below are the only copy: ``tests/test_bake.py`` imports
+them from this file, so it must stay valid Python before cookiecutter renders
+it (the one Jinja expression sits in a raw string at the bottom).
 """
 
 import json
@@ -23,7 +29,7 @@ SOCKETIO_PATHS = (
     "realtime/static/realtime/socket.io*",
     "realtime/static/realtime/realtime-socketio.js",
     "realtime/testing/socketio.py",
-    "realtime/tests/test_socketio*.py",
+    "realtime/tests/**/test_socketio*.py",
     "realtime/tests/legacyapp",
     "realtime/tests/protocolapp",
 )
@@ -33,16 +39,17 @@ SOCKJS_PATHS = (
     "realtime/static/realtime/sockjs*",
     "realtime/static/realtime/realtime-sockjs.js",
     "realtime/testing/sockjs.py",
-    "realtime/tests/test_sockjs*.py",
+    "realtime/tests/**/test_sockjs*.py",
     "realtime/tests/testapp/plain_sockjs.py",
 )
 # Tests of what needs both transports at once (Socket.IO and SockJS clients together).
-BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
+BOTH_PATHS = ("realtime/tests/**/test_both_*.py", "chat/tests/test_both_*.py")
 REDIS_PATHS = (
     "realtime/bus/redis.py",
     "realtime/testing/redis_setup.py",
     "realtime/bus/publisher.py",
-    "realtime/tests/test_redis*.py",
+    "realtime/tests/**/test_redis*.py",
+    "realtime/tests/**/redis_*.py",
     "chat/tests/test_redis*.py",
 )
 

@@ -14,34 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOOLEANS, SLUG_DIR, all_combinations, bake, combination_id, run_manage
+from tests.conftest import BOOLEANS, SLUG_DIR, all_combinations, bake, combination_id, hook_rules, run_manage
 
 COMBINATIONS = list(all_combinations())
 VALID = [answers for answers, valid in COMBINATIONS if valid]
 INVALID = [answers for answers, valid in COMBINATIONS if not valid]
 
-SOCKETIO_PATHS = (
-    "realtime/transports/socketio",
-    "realtime/management/commands/rungevent.py",
-    "realtime/templatetags/socketio.py",
-    "realtime/static/realtime/socket.io*",
-    "realtime/static/realtime/realtime-socketio.js",
-    "realtime/testing/socketio.py",
-    "realtime/tests/test_socketio*.py",
-    "realtime/tests/legacyapp",
-    "realtime/tests/protocolapp",
-)
-SOCKJS_PATHS = (
-    "realtime/transports/sockjs",
-    "realtime/management/commands/runsocket.py",
-    "realtime/static/realtime/sockjs*",
-    "realtime/static/realtime/realtime-sockjs.js",
-    "realtime/testing/sockjs.py",
-    "realtime/tests/test_sockjs*.py",
-)
-BOTH_PATHS = ("realtime/tests/test_both_*.py", "chat/tests/test_both_*.py")
-REDIS_PATHS = ("realtime/bus/redis.py", "realtime/bus/publisher.py", "realtime/testing/redis_setup.py",
-               "realtime/tests/test_redis*.py")
+# The hook's own prune rules (one copy, in hooks/post_gen_project.py).
+PRUNE = hook_rules()
+
 ALWAYS = (
     ".env",
     ".env.example",
@@ -79,11 +60,14 @@ def expected_presence(answers):
     """{template path pattern: should it be in the project?}"""
     socketio = answers["transport"] in ("both", "socketio")
     sockjs = answers["transport"] in ("both", "sockjs")
-    expectations = {pattern: socketio for pattern in SOCKETIO_PATHS}
-    expectations.update({pattern: sockjs for pattern in SOCKJS_PATHS})
-    expectations.update({pattern: socketio and sockjs for pattern in BOTH_PATHS})
-    expectations["chat/tests/test_both_*.py"] = socketio and sockjs and answers["include_chat_example"]
-    expectations.update({pattern: answers["redis"] != "none" for pattern in REDIS_PATHS})
+    expectations = {pattern: socketio for pattern in PRUNE.SOCKETIO_PATHS}
+    expectations.update({pattern: sockjs for pattern in PRUNE.SOCKJS_PATHS})
+    expectations.update({pattern: socketio and sockjs for pattern in PRUNE.BOTH_PATHS})
+    expectations.update({pattern: answers["redis"] != "none" for pattern in PRUNE.REDIS_PATHS})
+    for example in ("chat", "pingpong"):  # an example's files go with it, whatever else keeps them
+        for pattern in expectations:
+            if pattern.startswith(example + "/"):
+                expectations[pattern] = expectations[pattern] and answers[f"include_{example}_example"]
     expectations["deploy/redis.conf"] = answers["redis"] == "supervised"
     expectations["chat"] = answers["include_chat_example"]
     expectations["pingpong"] = answers["include_pingpong_example"]

@@ -196,6 +196,10 @@ TREE = [
     "realtime/tests/test_sockjs_events.py",
     "realtime/tests/test_redis_bus.py",
     "realtime/tests/test_core.py",
+    "realtime/tests/unit/test_sockjs_unit.py",
+    "realtime/tests/live/test_socketio_protocol.py",
+    "realtime/tests/live/test_both_setups.py",
+    "realtime/tests/live/redis_signals.py",
     "chat/__init__.py",
     "pingpong/__init__.py",
     "deploy/supervisor.conf",
@@ -231,6 +235,7 @@ def test_post_gen_sockjs_only_minimal(tmp_path):
         "realtime/testing/sockjs.py",
         "realtime/tests/test_sockjs_events.py",
         "realtime/tests/test_core.py",
+        "realtime/tests/unit/test_sockjs_unit.py",
     ])
     assert not (project / "deploy").exists()
     assert "make run" in result.stdout
@@ -248,6 +253,9 @@ def test_post_gen_socketio_external_keeps_redis_bus(tmp_path):
     assert "deploy/supervisor.conf" in files and "chat/__init__.py" in files
     assert not any("sockjs" in f for f in files)
     assert "realtime/static/realtime/socket.io.LICENSE" in files
+    # Tests in any tier are found by name: the transport's and Redis's kept, the other's and both's gone.
+    assert {"realtime/tests/live/test_socketio_protocol.py", "realtime/tests/live/redis_signals.py"} <= set(files)
+    assert "realtime/tests/live/test_both_setups.py" not in files
 
 
 def test_post_gen_writes_a_fresh_secret_key(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from realtime.testing import LiveServer, SocketIOTestClient
 from realtime.testing.browser import chromium
-from realtime.tests.ack_errors import EMIT_ALL, EXPECTED
+from realtime.tests.browser.ack_errors import EMIT_ALL, EXPECTED
 
 @pytest.fixture(scope="module")
 def browser():

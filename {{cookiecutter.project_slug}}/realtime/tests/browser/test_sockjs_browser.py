@@ -11,7 +11,7 @@ import pytest
 
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium
-from realtime.tests.ack_errors import EMIT_ALL, EXPECTED
+from realtime.tests.browser.ack_errors import EMIT_ALL, EXPECTED
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
 
 WAIT = 20_000  # ms

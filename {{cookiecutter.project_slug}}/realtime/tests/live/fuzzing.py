@@ -32,7 +32,7 @@ import hypothesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
-from realtime.tests.probes import rss_kb
+from realtime.tests.live.probes import rss_kb
 
 EXAMPLES = int(os.environ.get("REALTIME_FUZZ_EXAMPLES") or 100)
 SEED = int(os.environ.get("REALTIME_FUZZ_SEED") or random.SystemRandom().randrange(2**32))

@@ -16,7 +16,7 @@ from django.test import override_settings
 from realtime import origins
 from realtime.testing import LiveServer
 
-from .conftest import TEST_APPS
+from realtime.tests.conftest import TEST_APPS
 
 
 def environ(host, scheme="http", remote="203.0.113.9", **headers):

@@ -18,7 +18,7 @@ from realtime.signals import socket_client_event_by_type
 from realtime.testing import LiveServer
 from realtime.testing.memory import MemorySocket, memory_transport
 
-from .conftest import TEST_APPS
+from realtime.tests.conftest import TEST_APPS
 
 TRANSPORTS = conf.transports()
 

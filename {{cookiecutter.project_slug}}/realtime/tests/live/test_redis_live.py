@@ -26,7 +26,7 @@ import websocket
 from realtime import conf
 from realtime.testing import LiveServer
 from realtime.tests.test_redis_bus import RedisServer, delete_prefix, shared_redis_url, unique_prefix
-from realtime.tests.test_redis_signals import SIGNAL_URL
+from realtime.tests.live.redis_signals import SIGNAL_URL
 
 TEST_APPS = ["realtime.tests.testapp"]
 TRANSPORTS = conf.transports()
@@ -60,7 +60,7 @@ class Cluster:
                     "REALTIME_PRESENCE_TTL": TTL,
                     "CLIENTSIGNAL_CONNECTIONS": {
                         **conf.get("CLIENTSIGNAL_CONNECTIONS"),
-                        SIGNAL_URL: "realtime.tests.test_redis_signals.BusSignalConnection",
+                        SIGNAL_URL: "realtime.tests.live.redis_signals.BusSignalConnection",
                     },
                 }
             ),
@@ -175,7 +175,7 @@ def test_broadcast_client_signal_sent_from_a_plain_process(cluster):
 
                 clients.append(SockJSTestClient(server.url + SIGNAL_URL, timeout=10))
         cluster.shell(
-            "from realtime.tests.test_redis_signals import bus_signal; "
+            "from realtime.tests.live.redis_signals import bus_signal; "
             "bus_signal.send(sender=None, text='from-shell', n=1)"
         )
         for server, c in zip(cluster.servers, clients):

@@ -17,7 +17,7 @@ import pytest
 
 from realtime.testing import LiveServer, SocketIOTestClient
 
-from .conftest import TEST_APPS
+from realtime.tests.conftest import TEST_APPS
 
 FLOOD = 10_000
 #: These floods measure backpressure, not the per-connection event limit (REALTIME_EVENT_RATE): off.

@@ -6,8 +6,8 @@ or hostile client could: bad Engine.IO and Socket.IO packets, bad JSON, deep
 nesting, huge attachment counts, wrong namespaces, binary where text belongs,
 client-signal payloads of the wrong shape. A malformed packet may close that
 session (the protocol's rule); the properties are about everyone else, checked
-by :class:`realtime.tests.fuzzing.ServerWatch`. Budget and seed: see
-:mod:`realtime.tests.fuzzing`.
+by :class:`realtime.tests.live.fuzzing.ServerWatch`. Budget and seed: see
+:mod:`realtime.tests.live.fuzzing`.
 """
 
 import base64
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from realtime.testing import LiveServer, SocketIOTestClient
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
-from realtime.tests.fuzzing import (
+from realtime.tests.live.fuzzing import (
     LIMIT,
     SERVER_ENV,
     ServerWatch,

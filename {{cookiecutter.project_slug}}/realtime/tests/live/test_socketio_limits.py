@@ -24,7 +24,7 @@ from geventwebsocket.websocket import Header, WebSocket
 from realtime.testing import SocketIOTestClient
 from realtime.transports.socketio import frames
 from realtime.transports.socketio.handler import RealtimeWebSocketHandler
-from realtime.tests.probes import healthz_seconds, rss_kb, wait_for_log
+from realtime.tests.live.probes import healthz_seconds, rss_kb, wait_for_log
 
 LIMIT = 64 * 1024  # REALTIME_MAX_MESSAGE_BYTES's default, which the live server uses
 TEXT, BINARY, CONTINUATION, CLOSE = 0x1, 0x2, 0x0, 0x8

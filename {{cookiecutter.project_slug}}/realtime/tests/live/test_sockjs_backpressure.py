@@ -15,7 +15,7 @@ import websocket
 
 from realtime.testing import LiveServer
 
-from .conftest import SIGNAL_SETTINGS, TEST_APPS
+from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
 
 FLOOD = 10_000
 #: The flood measures backpressure, not the per-connection event limit (REALTIME_EVENT_RATE): off.

@@ -7,8 +7,8 @@ broken JSON, payloads that are not arrays, arrays of non-strings, giant
 strings around ``REALTIME_MAX_MESSAGE_BYTES``, deep nesting, client-signal data
 of the wrong shape, bad JSONP callbacks. Broken JSON on a websocket closes that
 connection (the protocol's rule); the properties are about everyone else,
-checked by :class:`realtime.tests.fuzzing.ServerWatch`. Budget and seed: see
-:mod:`realtime.tests.fuzzing`.
+checked by :class:`realtime.tests.live.fuzzing.ServerWatch`. Budget and seed: see
+:mod:`realtime.tests.live.fuzzing`.
 """
 
 import json
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from realtime.testing import LiveServer, SockJSTestClient
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
-from realtime.tests.fuzzing import (
+from realtime.tests.live.fuzzing import (
     LIMIT,
     SERVER_ENV,
     ServerWatch,

@@ -22,7 +22,7 @@ from tornado.httpserver import HTTPServer
 
 from realtime.testing import SockJSTestClient
 from realtime.transports.sockjs.gate import FRAMING_MARGIN, JSON_EXPANSION, RequestGate, _GatedRequest
-from realtime.tests.probes import healthz_seconds, rss_kb, wait_for_log
+from realtime.tests.live.probes import healthz_seconds, rss_kb, wait_for_log
 
 LIMIT = 8192 * JSON_EXPANSION + FRAMING_MARGIN  # the largest xhr_send body sockjs_server accepts
 
