@@ -99,7 +99,7 @@ def prune_deploy(root, answers):
 
 def prune_caches(root):
     """Bytecode a developer's run of the template left behind is not part of the project."""
-    remove(root, "**/__pycache__", "**/.pytest_cache", "**/.ruff_cache")
+    remove(root, "**/__pycache__", "**/.pytest_cache", "**/.ruff_cache", "**/.mypy_cache")
 
 
 def secret_key():

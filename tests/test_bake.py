@@ -274,6 +274,26 @@ def test_hostile_names_bake_and_check(tmp_path):
     assert lint.returncode == 0, lint.stdout
 
 
+@pytest.mark.parametrize("answers", [
+    dict(transport="both", redis="supervised"),  # the richest: every module of realtime.testing
+    dict(transport="sockjs", redis="none", include_chat_example=False, include_pingpong_example=False),
+], ids=["richest", "sockjs-minimal"])
+def test_public_api_type_hints_check(tmp_path, answers):
+    """`make lint`'s mypy step ([tool.mypy] of the project) passes, with real errors if a hint is wrong."""
+    project = bake(tmp_path, **answers)
+    cache = ["--cache-dir", str(tmp_path / "mypy-cache")]
+    check = subprocess.run([sys.executable, "-m", "mypy", *cache], cwd=project, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Success: no issues found" in check.stdout
+    # The check has teeth: a wrong hint on the public API fails it.
+    sockets = project / "realtime" / "sockets.py"
+    wrong = sockets.read_text().replace("def join(self, room: str) -> None:", "def join(self, room: str) -> int:")
+    sockets.write_text(wrong)
+    broken = subprocess.run([sys.executable, "-m", "mypy", *cache], cwd=project, capture_output=True, text=True)
+    assert broken.returncode == 1 and "realtime/sockets.py" in broken.stdout, broken.stdout
+    assert "lint: install\n\t$(BIN)/ruff check .\n\t$(BIN)/mypy\n" in (project / "Makefile").read_text()
+
+
 def test_derived_ports_are_in_the_context(tmp_path):
     project = bake(tmp_path, internal_port_base=12000, redis="supervised")
     assert "REDIS_URL=redis://:<REDIS_PASSWORD>@127.0.0.1:12379/0" in (project / ".env.example").read_text()
