@@ -30,6 +30,7 @@ SOCKETIO_PATHS = (
     "realtime/static/realtime/realtime-socketio.js",
     "realtime/testing/socketio.py",
     "realtime/tests/**/test_socketio*.py",
+    "realtime/tests/**/socketio_*.py",  # helpers of those tests
     "realtime/tests/legacyapp",
     "realtime/tests/protocolapp",
 )
@@ -40,6 +41,7 @@ SOCKJS_PATHS = (
     "realtime/static/realtime/realtime-sockjs.js",
     "realtime/testing/sockjs.py",
     "realtime/tests/**/test_sockjs*.py",
+    "realtime/tests/**/sockjs_*.py",
     "realtime/tests/testapp/plain_sockjs.py",
 )
 # Tests of what needs both transports at once (Socket.IO and SockJS clients together).
