@@ -12,21 +12,14 @@ checked by :class:`realtime.tests.live.fuzzing.ServerWatch`. Budget and seed: se
 """
 
 import json
-import uuid
 from urllib.parse import quote
 
-import pytest
 import requests
-import websocket
 from hypothesis import given
 from hypothesis import strategies as st
 
-from realtime.testing import LiveServer, SockJSTestClient
-from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
 from realtime.tests.live.fuzzing import (
     LIMIT,
-    SERVER_ENV,
-    ServerWatch,
     deep_json,
     fuzz,
     garbage,
@@ -37,97 +30,11 @@ from realtime.tests.live.fuzzing import (
     send_http,
 )
 
-CLOSED = (websocket.WebSocketException, ConnectionError, OSError)
-SYNC_ID = 987654321
+from realtime.tests.live import sockjs_watch
+from realtime.tests.live.sockjs_watch import CLOSED, SYNC, SockJSWebSocket, session_path
 
-
-@pytest.fixture(scope="module")
-def watch():
-    """A server of its own (its log and memory are the fuzz run's), with three bystanders."""
-    env = {"DJANGO_SETTINGS_MODULE": SIGNAL_SETTINGS, "REALTIME_TEST_HEARTBEAT": "2", **SERVER_ENV}
-    with LiveServer("runsocket", args=["--django"], extra_apps=TEST_APPS, env=env) as server:
-        ws = SockJSTestClient(server.url + "/sockjs")
-        xhr = SockJSTestClient(server.url + "/sockjs", transport="xhr")
-        signals = SockJSTestClient(server.url + "/simple")
-
-        def round_trips():
-            token = uuid.uuid4().hex
-            assert ws.emit("echo", token, timeout=10) == token
-            assert xhr.emit("echo", token, timeout=10) == token
-            ws.emit("broadcast", token, ack=False)
-            assert receive_until(xhr, "broadcast", token) == token
-            signals.signal("ping_me")
-            assert receive_until(signals, "pong", "just you", key="pong")["sid"]
-
-        watch = ServerWatch(server, round_trips, "sockjs")
-        for _ in range(20):  # warm-up: the code paths every case takes, so their caches are in the baseline
-            with SockJSWebSocket(server, "/sockjs") as s:
-                s.send(['["{\\"type\\":\\"event\\",\\"event\\":\\"nope\\"}"]'])
-                s.outcome()
-        watch.settle()
-        yield watch
-        for client in (ws, xhr, signals):
-            client.close()
-
-
-def receive_until(client, event, expected, key=None, timeout=10):
-    """The next ``event`` whose value (or ``value[key]``) is ``expected``; others (fuzz traffic) are skipped."""
-    while True:
-        value = client.receive(event, timeout=timeout)
-        if (value.get(key) if key and isinstance(value, dict) else value) == expected:
-            return value
-
-
-def session_path(prefix):
-    return f"{prefix}/{uuid.uuid4().int % 1000:03d}/{uuid.uuid4().hex[:12]}"
-
-
-#: A message each endpoint answers, and how to recognise the answer in a frame.
-SYNC = {
-    "/sockjs": (json.dumps({"type": "event", "event": "echo", "args": ["sync"], "id": SYNC_ID}), str(SYNC_ID)),
-    "/simple": (json.dumps({"event": "ping_me", "data": {}}), "just you"),
-    "/plain": ("sync", "echo:sync"),
-}
-
-
-class SockJSWebSocket:
-    """One raw SockJS websocket session (``o``/``a``/``h``/``c`` frames) on ``prefix``."""
-
-    def __init__(self, server, prefix):
-        self.prefix = prefix
-        url = server.url.replace("http://", "ws://") + session_path(prefix) + "/websocket"
-        self.ws = websocket.create_connection(url, timeout=5)
-        assert self.ws.recv() == "o"
-
-    def send(self, frames):
-        for frame in frames:
-            if isinstance(frame, bytes):
-                self.ws.send_binary(frame)
-            else:
-                self.ws.send(frame)
-
-    def outcome(self):
-        """``closed``, ``answered`` (the endpoint still serves this session) or ``silent``."""
-        message, answer = SYNC[self.prefix]
-        try:
-            self.ws.send(json.dumps([message]))
-            self.ws.settimeout(3)
-            while True:
-                frame = self.ws.recv()
-                if not frame or frame.startswith("c"):
-                    return "closed"
-                if frame.startswith("a") and answer in frame:
-                    return "answered"
-        except websocket.WebSocketTimeoutException:
-            return "silent"
-        except CLOSED:
-            return "closed"
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.ws.close()
+#: The fuzz server and its bystanders (a module-scoped fixture of ``sockjs_watch``).
+watch = sockjs_watch.watch
 
 
 # -- frames ---------------------------------------------------------------------------------------
@@ -266,45 +173,3 @@ def test_http_requests(watch):
     run = watch.strategy("HTTP requests")
     http_case(watch, run)
     run.finish()
-
-
-@pytest.mark.parametrize("transport", ["websocket", "xhr_send"])
-@pytest.mark.parametrize("prefix", ["/sockjs", "/plain"])
-def test_non_string_messages_are_dropped_with_one_line(watch, transport, prefix):
-    """Found by the fuzzer: a body that is not an array raised in sockjs-tornado's xhr_send (a
-    traceback), and a number reached a plain SockJSConnection, which failed on it (a traceback)."""
-    before = watch.server.log().count("a message is a string")
-    if transport == "websocket":
-        with SockJSWebSocket(watch.server, prefix) as s:
-            s.send(["5", '[1, {"a": 2}]'])
-            assert s.outcome() == "answered"
-    else:
-        base = watch.server.url + session_path(prefix)
-        assert requests.post(base + "/xhr", timeout=10).text == "o\n"
-        assert requests.post(base + "/xhr_send", data=b"5", timeout=10).status_code == 204
-        assert requests.post(base + "/xhr_send", data=json.dumps([SYNC[prefix][0]]), timeout=10).status_code == 204
-    watch.check(budget=5)
-    assert watch.server.log().count("a message is a string") == before + (2 if transport == "websocket" else 1)
-
-
-def test_broken_json_over_xhr_send_is_a_warning(watch):
-    """The protocol's 500 "Broken JSON encoding." is the client's fault: a WARNING line, not ERROR."""
-    base = watch.server.url + session_path("/sockjs")
-    assert requests.post(base + "/xhr", timeout=10).text == "o\n"
-    response = requests.post(base + "/xhr_send", data=b"[broken", timeout=10)
-    assert (response.status_code, response.text) == (500, "Broken JSON encoding.")
-    watch.check(budget=3)
-    assert "WARNING tornado.access" in watch.server.log().splitlines()[-1] or any(
-        "500 POST" in line and "WARNING" in line for line in watch.server.log().splitlines()[-5:]
-    )
-
-
-def test_head_requests_are_answered_without_a_body(watch):
-    """Found by the fuzzer: HEAD to a Django page (tornado's WSGIContainer) and an over-size HEAD
-    to a SockJS URL (the gate's 413) both wrote a body tornado refused: a traceback each."""
-    for raw in (
-        b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-        b"HEAD /sockjs/000/abc/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
-    ):
-        assert send_http(watch.server.port, raw) in ("200", "413"), raw
-    watch.check(budget=4)
