@@ -294,6 +294,30 @@ def test_public_api_type_hints_check(tmp_path, answers):
     assert "lint: install\n\t$(BIN)/ruff check .\n\t$(BIN)/mypy\n" in (project / "Makefile").read_text()
 
 
+def test_make_test_runs_the_unit_tier_first_then_the_rest_once(tmp_path):
+    """`make test` = the fast tier (realtime/tests/unit), then everything else: together, every test once."""
+    project = bake(tmp_path, transport="sockjs", redis="none", include_chat_example=False,
+                   include_pingpong_example=False, use_supervisor=False, use_haproxy=False)
+    dry = subprocess.run(["make", "-n", "test", "BIN=bin"], cwd=project, capture_output=True, text=True)
+    steps = [line.split("-m pytest", 1)[1].split() for line in dry.stdout.splitlines() if "-m pytest" in line]
+    assert steps == [["realtime/tests/unit"], ["--ignore=realtime/tests/unit"]], dry.stdout + dry.stderr
+
+    def collected(*args):
+        result = run_pytest_collect(project, *args)
+        return {line for line in result.splitlines() if "::" in line}
+
+    unit, rest, everything = collected(*steps[0]), collected(*steps[1]), collected()
+    assert unit and rest and not unit & rest and unit | rest == everything
+    assert all(test.startswith("realtime/tests/unit/") for test in unit)
+
+
+def run_pytest_collect(project, *args):
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+                            cwd=project, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
 def test_derived_ports_are_in_the_context(tmp_path):
     project = bake(tmp_path, internal_port_base=12000, redis="supervised")
     assert "REDIS_URL=redis://:<REDIS_PASSWORD>@127.0.0.1:12379/0" in (project / ".env.example").read_text()
