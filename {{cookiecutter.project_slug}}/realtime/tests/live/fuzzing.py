@@ -56,7 +56,7 @@ def fuzz(test):
         database=None,  # nothing written into the project
         derandomize=False,
         # No shrinking: the server is judged every BATCH cases, so a failure shows in a later case
-        # than the one that caused it; the report names the seed and quotes the server's log.
+        # than the one that caused it; the report prints REALTIME_FUZZ_SEED and quotes the server's log.
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=list(HealthCheck),
         print_blob=True,
