@@ -228,6 +228,31 @@ def sockjs_url() -> str | None:
     return _url("REALTIME_SOCKJS_URL")
 
 
+def sockjs_workers() -> int:
+    """``REALTIME_SOCKJS_WORKERS``: threads running receivers off runsocket's loop."""
+    return int(_number("REALTIME_SOCKJS_WORKERS", 1, "set a number of threads, e.g. 8."))
+
+
+def sockjs_django_threads() -> int:
+    """``REALTIME_SOCKJS_DJANGO_THREADS``: threads serving Django under ``runsocket --django``."""
+    return int(_number("REALTIME_SOCKJS_DJANGO_THREADS", 1, "set a number of threads, e.g. 4."))
+
+
+def sockjs_xheaders() -> bool:
+    """``REALTIME_SOCKJS_XHEADERS``: believe ``X-Forwarded-For``/``-Proto`` (behind a proxy only)."""
+    return bool(get("REALTIME_SOCKJS_XHEADERS"))
+
+
+def sockjs_client_url() -> str | None:
+    """``REALTIME_SOCKJS_CLIENT_URL``: sockjs-client for the iframe transports (None: the vendored one)."""
+    return get("REALTIME_SOCKJS_CLIENT_URL") or None
+
+
+def local_bus_dir() -> str | None:
+    """``REALTIME_LOCAL_BUS_DIR``: the directory of the local bus's sockets (None: unset)."""
+    return get("REALTIME_LOCAL_BUS_DIR") or None
+
+
 def check_all() -> None:
     """Validate every setting (called at server start)."""
     max_message_bytes()
@@ -240,6 +265,8 @@ def check_all() -> None:
     sockjs_prefix()
     channel_prefix()
     transports()
+    sockjs_workers()
+    sockjs_django_threads()
     socketio_url()
     sockjs_url()
     backend = bus_backend()

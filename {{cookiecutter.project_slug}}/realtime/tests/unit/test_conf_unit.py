@@ -21,10 +21,10 @@ READERS = {"realtime/conf.py", "realtime/clientsignal/settings.py", "realtime/te
 #: Modules still reading their own settings, owned by other work in progress: route each through
 #: ``conf`` (its accessor exists) and delete the line. The test fails when a line here is stale.
 NOT_YET_ROUTED = {
-    "realtime/bus/local.py",  # REALTIME_LOCAL_BUS_DIR
-    "realtime/transports/sockjs/router.py",  # REALTIME_SOCKJS_CLIENT_URL
-    "realtime/transports/sockjs/workers.py",  # REALTIME_SOCKJS_WORKERS
-    "realtime/transports/sockjs/server.py",  # REALTIME_SOCKJS_DJANGO_THREADS, REALTIME_SOCKJS_XHEADERS
+    "realtime/bus/local.py",  # conf.local_bus_dir()
+    "realtime/transports/sockjs/router.py",  # conf.sockjs_client_url()
+    "realtime/transports/sockjs/workers.py",  # conf.sockjs_workers()
+    "realtime/transports/sockjs/server.py",  # conf.sockjs_django_threads(), conf.sockjs_xheaders()
 }
 #: ``getattr(settings, "REALTIME_X"...)`` and ``settings.REALTIME_X``; ``REALTIME_TEST_*`` are the test harness's own.
 READ = re.compile(r"""(getattr\(\s*settings\s*,\s*["']|settings\.)(REALTIME|CLIENTSIGNAL)_(?!TEST_)\w+""")
@@ -99,3 +99,10 @@ def test_defaults_are_copies():
         del settings.CLIENTSIGNAL_CONNECTIONS
         conf.get("CLIENTSIGNAL_CONNECTIONS")["/x"] = "y"
         assert conf.get("CLIENTSIGNAL_CONNECTIONS") == {}
+
+
+def test_sockjs_thread_counts_are_checked():
+    with override_settings(REALTIME_SOCKJS_WORKERS=3, REALTIME_SOCKJS_DJANGO_THREADS=2):
+        assert (conf.sockjs_workers(), conf.sockjs_django_threads()) == (3, 2)
+    with override_settings(REALTIME_SOCKJS_WORKERS=0), pytest.raises(ImproperlyConfigured, match="SOCKJS_WORKERS"):
+        conf.sockjs_workers()
