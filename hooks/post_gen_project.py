@@ -7,7 +7,12 @@ file, so regenerating with cruft gives clean diffs), and prints the next steps. 
 a raw string), never pasted into Python source. Paths follow the
 conventions in CONTRIBUTING.md: a transport's files are the globs of its entry
 in ``realtime/transports/catalog.py`` (the one registry of transports), so a
-new file of a transport only needs the right name to be pruned with it.
+new file of a transport only needs the right name to be pruned with it (tests live in
+``realtime/tests/{unit,live,browser}/``: the ``**`` patterns find them in any tier).
+
+The ``*_PATHS`` rules below and the catalog are the only copy: ``tests/test_bake.py``
+reads them from this file, so it must stay valid Python before cookiecutter renders
+it (the one Jinja expression sits in a raw string at the bottom).
 """
 
 import json
@@ -23,16 +28,16 @@ CATALOG = "realtime/transports/catalog.py"
 REDIS_PATHS = (
     "realtime/bus/redis*.py",
     "realtime/testing/redis*.py",
-    "realtime/tests/redis_*.py",
     "realtime/bus/publisher.py",
-    "realtime/tests/test_redis*.py",
+    "realtime/tests/**/test_redis*.py",
+    "realtime/tests/**/redis_*.py",
     "chat/tests/test_redis*.py",
 )
 # What only a PostgreSQL project has: its tests against a real server and their helpers.
 POSTGRES_PATHS = (
     "realtime/testing/postgres.py",
-    "realtime/tests/test_postgres*.py",
-    "realtime/tests/pgapp",
+    "realtime/tests/**/test_postgres*.py",
+    "realtime/tests/**/pgapp",
     "chat/tests/test_postgres*.py",
 )
 
@@ -96,7 +101,7 @@ def prune_deploy(root, answers):
 
 def prune_caches(root):
     """Bytecode a developer's run of the template left behind is not part of the project."""
-    remove(root, "**/__pycache__", "**/.pytest_cache", "**/.ruff_cache")
+    remove(root, "**/__pycache__", "**/.pytest_cache", "**/.ruff_cache", "**/.mypy_cache")
 
 
 def secret_key():

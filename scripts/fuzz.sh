@@ -19,7 +19,7 @@ cd "$out/realtime_site"
 started=$(date +%s)
 set +e
 REALTIME_FUZZ_EXAMPLES=$cases "$python" -m pytest -q -s -p no:cacheprovider -o addopts= --timeout 7200 \
-    realtime/tests/test_socketio_fuzz.py realtime/tests/test_sockjs_fuzz.py >"$out/pytest.log" 2>&1
+    realtime/tests/live/test_socketio_fuzz.py realtime/tests/live/test_sockjs_fuzz.py >"$out/pytest.log" 2>&1
 status=$?
 set -e
 grep -o 'FUZZ .*' "$out/pytest.log" || true

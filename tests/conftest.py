@@ -8,6 +8,7 @@ point of the prompt grid; ``run_manage`` runs the project's ``manage.py``
 with this venv's Python and the project's own ``.env``.
 """
 
+import importlib.util
 import itertools
 import json
 import os
@@ -27,6 +28,18 @@ BOOLEANS = ("include_chat_example", "include_pingpong_example", "use_supervisor"
 # Variables a child process must not inherit from the test run.
 _CHILD_ENV_DROP = ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_TESTRUNUID",
                    "PYTEST_CURRENT_TEST", "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
+
+
+def hook_rules():
+    """The post-gen hook as a module, for its prune rules (``SOCKETIO_PATHS``...): one copy, the hook's.
+
+    The hook is valid Python before rendering (its one Jinja expression is in a raw string
+    under ``__main__``), so importing it runs nothing.
+    """
+    spec = importlib.util.spec_from_file_location("post_gen_rules", TEMPLATE_DIR / "hooks" / "post_gen_project.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def all_combinations():

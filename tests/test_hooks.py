@@ -201,8 +201,12 @@ TREE = [
     "realtime/testing/sockjs.py",
     "realtime/tests/test_socketio_events.py",
     "realtime/tests/test_sockjs_events.py",
-    "realtime/tests/test_redis_bus.py",
-    "realtime/tests/test_core.py",
+    "realtime/tests/live/test_redis_bus.py",
+    "realtime/tests/unit/test_core.py",
+    "realtime/tests/unit/test_sockjs_unit.py",
+    "realtime/tests/live/test_socketio_protocol.py",
+    "realtime/tests/live/test_both_setups.py",
+    "realtime/tests/live/redis_signals.py",
     "chat/__init__.py",
     "pingpong/__init__.py",
     "deploy/supervisor.conf",
@@ -238,7 +242,8 @@ def test_post_gen_sockjs_only_minimal(tmp_path):
         "realtime/static/realtime/realtime-sockjs.js",
         "realtime/testing/sockjs.py",
         "realtime/tests/test_sockjs_events.py",
-        "realtime/tests/test_core.py",
+        "realtime/tests/unit/test_core.py",
+        "realtime/tests/unit/test_sockjs_unit.py",
     ])
     assert not (project / "deploy").exists()
     assert "make run" in result.stdout
@@ -251,11 +256,14 @@ def test_post_gen_socketio_external_keeps_redis_bus(tmp_path):
                           use_haproxy=False, include_pingpong_example=False)
     assert result.returncode == 0, result.stderr
     files = remaining(project)
-    assert "realtime/bus/redis.py" in files and "realtime/tests/test_redis_bus.py" in files
+    assert "realtime/bus/redis.py" in files and "realtime/tests/live/test_redis_bus.py" in files
     assert "deploy/redis.conf" not in files and "deploy/haproxy.cfg" not in files
     assert "deploy/supervisor.conf" in files and "chat/__init__.py" in files
     assert not any("sockjs" in f for f in files)
     assert "realtime/static/realtime/socket.io.LICENSE" in files
+    # Tests in any tier are found by name: the transport's and Redis's kept, the other's and both's gone.
+    assert {"realtime/tests/live/test_socketio_protocol.py", "realtime/tests/live/redis_signals.py"} <= set(files)
+    assert "realtime/tests/live/test_both_setups.py" not in files
 
 
 def test_post_gen_writes_a_fresh_secret_key(tmp_path):
@@ -308,9 +316,9 @@ POSTGRES_TREE = [
     "manage.py",
     "realtime/testing/postgres.py",
     "realtime/testing/server.py",
-    "realtime/tests/test_postgres_latency.py",
+    "realtime/tests/live/test_postgres_latency.py",
     "realtime/tests/pgapp/receivers.py",
-    "realtime/tests/test_core.py",
+    "realtime/tests/unit/test_core.py",
     "chat/tests/test_postgres_outage.py",
     "chat/tests/test_chat_live.py",
 ]
@@ -325,4 +333,4 @@ def test_post_gen_keeps_the_postgresql_tests_only_with_postgresql(tmp_path, data
     files = remaining(project)
     postgres = [f for f in POSTGRES_TREE if "postgres" in f or "pgapp" in f]
     assert all((f in files) == (database == "postgresql") for f in postgres), files
-    assert {"realtime/testing/server.py", "realtime/tests/test_core.py", "chat/tests/test_chat_live.py"} <= set(files)
+    assert {"realtime/testing/server.py", "realtime/tests/unit/test_core.py", "chat/tests/test_chat_live.py"} <= set(files)

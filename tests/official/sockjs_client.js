@@ -3,7 +3,7 @@
 // usage: node sockjs_client.js <base url>   (NODE_PATH points at the node_modules holding sockjs-client)
 //
 // For each transport Node can run, it exchanges messages with the core endpoint (/sockjs, our
-// framing: an event with an ack), a client-signal endpoint (/simple, the seed's wire), a plain
+// framing: an event with an ack), a client-signal endpoint (/simple, Django Client Signals' wire), a plain
 // SockJSConnection (/plain), and opens sessions the server closes in on_open. It prints one JSON
 // object: {"version": ..., "results": [{transport, endpoint, used, ok, got, close}, ...]}.
 // Node has no DOM: jsonp-polling, htmlfile and the iframe-* transports need one (sockjs-client

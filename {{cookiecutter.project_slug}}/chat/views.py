@@ -11,10 +11,11 @@ from django.urls import NoReverseMatch, reverse
 from chat import conf, limits
 from chat.forms import RoomForm
 from chat.models import Room
+from realtime import conf as realtime_conf
 
 
 def transports():
-    return list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio"]))
+    return realtime_conf.transports()
 
 
 def rooms(request):

@@ -1,4 +1,4 @@
-"""The ``/pingpong`` client-signal connection, declared the seed's way.
+"""The ``/pingpong`` client-signal connection, declared Django Client Signals' way.
 
 Served at the URL given in ``CLIENTSIGNAL_CONNECTIONS`` (a SockJS endpoint
 and a Socket.IO namespace of the same name), so the page works on either

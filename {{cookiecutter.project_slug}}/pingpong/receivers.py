@@ -12,7 +12,7 @@ from pingpong.signals import ping, ping_everyone, pinged
 
 @receiver(ping)
 def answer_ping(sender, seq=None, **kwargs):
-    """Pong to the pinger alone (the seed sent it to everyone)."""
+    """Pong to the pinger alone (Django Client Signals sent it to everyone)."""
     if isinstance(seq, int) and not isinstance(seq, bool):
         sender.send("pong", seq=seq)
 

@@ -1,9 +1,10 @@
-from django.conf import settings
 from django.shortcuts import render
+
+from realtime import conf
 
 
 def index(request):
-    available = list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio"]))
+    available = conf.transports()
     transport = request.GET.get("transport")
     if transport not in available:
         transport = available[0]

@@ -27,13 +27,15 @@ Layout: the core (``sockets``, ``signals``, ``events``, ``dispatch``,
 # Load the ``presence`` submodule now, so that the ``presence()`` function
 # defined below replaces it as the package attribute for good: loaded later
 # (by the bus), the submodule would shadow the function.
+from typing import Any
+
 from realtime import presence as _presence_module  # noqa: F401
 from realtime.registry import connected_sockets
 
 __all__ = ["connected_sockets", "emit", "send", "presence"]
 
 
-def emit(event, *args, room=None, to=None, endpoint="/"):
+def emit(event: str, *args: Any, room: str | None = None, to: str | None = None, endpoint: str = "/") -> None:
     """Emit ``event`` to every socket (or ``room``, or the socket ``to``), in every process.
 
     Works from a view, the shell, a management command or a worker: no event
@@ -45,7 +47,7 @@ def emit(event, *args, room=None, to=None, endpoint="/"):
     publish(Envelope.for_event(event, args, endpoint=endpoint, room=room, to=to))
 
 
-def send(message, room=None, to=None, endpoint="/"):
+def send(message: Any, room: str | None = None, to: str | None = None, endpoint: str = "/") -> None:
     """Send a plain message to every socket (or ``room``, or ``to``), in every process."""
     from realtime.bus import publish
     from realtime.envelope import Envelope
@@ -53,7 +55,7 @@ def send(message, room=None, to=None, endpoint="/"):
     publish(Envelope.for_message(message, endpoint=endpoint, room=room, to=to))
 
 
-def presence(room, endpoint="/"):
+def presence(room: str, endpoint: str = "/") -> list[dict[str, Any]]:
     """Who is in ``room``, across processes: a list of dicts with ``sid``,
     ``transport``, ``process``, ``user_id``, ``username`` and ``nickname``."""
     from realtime.bus import get_bus

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from realtime import conf
+
 BASE_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -44,8 +46,7 @@ _WS = {"http": "ws", "https": "wss"}
 def _socket_origins():
     """Where pages connect when it is not this origin, with their websocket scheme too."""
     found = []
-    for name in ("REALTIME_SOCKJS_URL", "REALTIME_SOCKETIO_URL"):
-        url = getattr(settings, name, None)
+    for url in (conf.sockjs_url(), conf.socketio_url()):
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts and parts.scheme in _WS and parts.netloc:
             found += [f"{parts.scheme}://{parts.netloc}", f"{_WS[parts.scheme]}://{parts.netloc}"]
@@ -54,7 +55,7 @@ def _socket_origins():
 
 def policy(nonce):
     """The header's value for one response."""
-    overrides = getattr(settings, "REALTIME_CSP", {})
+    overrides = conf.get("REALTIME_CSP")
     directives = {name: list(sources) for name, sources in BASE_POLICY.items()}
     extra = _socket_origins()
     directives["connect-src"] += extra
@@ -75,7 +76,7 @@ class ContentSecurityPolicyMiddleware:
         request.csp_nonce = SimpleLazyObject(lambda: nonce)
         response = self.get_response(request)
         debug_page = settings.DEBUG and response.status_code in (404, 500)
-        if getattr(settings, "REALTIME_CSP", {}) is not None and "Content-Security-Policy" not in response:
+        if conf.get("REALTIME_CSP") is not None and "Content-Security-Policy" not in response:
             if debug_page:
                 return response
             response["Content-Security-Policy"] = policy(nonce)

@@ -23,7 +23,7 @@ class Adapter:
     encode the frame once and may be called from any thread.
     """
 
-    transport = None
+    transport: str | None = None
 
     def write(self, envelope, sockets):
         raise NotImplementedError

@@ -1,6 +1,8 @@
 """The :class:`Event` a ``socket_client_event`` receiver gets."""
 
 import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from realtime import bus
 from realtime.exceptions import AlreadyAcknowledged
@@ -14,7 +16,7 @@ class Event:
     ``args``
         every argument, as a tuple.
     ``data``
-        the seed's shape: the single argument when there is one, ``None``
+        django-realtime's shape: the single argument when there is one, ``None``
         when there are none, the list of arguments otherwise.
 
     If the client asked for an acknowledgement, call ``ack(*params)`` once,
@@ -24,7 +26,7 @@ class Event:
     does nothing and returns ``False``, so receivers need not check first.
     """
 
-    def __init__(self, name, args=(), ack=None):
+    def __init__(self, name: str, args: Iterable[Any] = (), ack: Callable[..., Any] | None = None) -> None:
         self.name = name
         self.args = tuple(args)
         self._ack = ack
@@ -32,22 +34,22 @@ class Event:
         self._lock = threading.Lock()
 
     @property
-    def data(self):
+    def data(self) -> Any:
         if not self.args:
             return None
         if len(self.args) == 1:
             return self.args[0]
         return list(self.args)
 
-    def acknowledgeable(self):
+    def acknowledgeable(self) -> bool:
         """True if the client is waiting for an acknowledgement."""
         return self._ack is not None
 
-    def acknowledged(self):
+    def acknowledged(self) -> bool:
         """True once an acknowledgement was sent."""
         return self._acked
 
-    def ack(self, *params):
+    def ack(self, *params: Any) -> bool:
         """Send the acknowledgement, with ``params`` as its arguments."""
         if self._ack is None:
             return False
@@ -61,5 +63,5 @@ class Event:
         self._ack(*params)
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Event {self.name!r} args={self.args!r}>"

@@ -22,11 +22,10 @@ import ipaddress
 import logging
 from functools import lru_cache
 
-from django.conf import settings
+from realtime import conf
 
 logger = logging.getLogger("realtime")
 
-DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
 FORWARDED_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_PROTO",
@@ -49,7 +48,7 @@ def _networks(entries):
 
 
 def trusted_networks():
-    entries = getattr(settings, "REALTIME_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES)
+    entries = conf.get("REALTIME_TRUSTED_PROXIES")
     if isinstance(entries, str):
         entries = entries.split(",")
     return _networks(tuple(e for e in entries if e and e.strip()))

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost, ImproperlyConfigured
 from django.http import HttpRequest
 
+from realtime import conf
 from realtime.middleware import apply_forwarded
 
 _SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
@@ -55,7 +56,7 @@ WEBSOCKET_SCHEMES = {"ws": "http", "wss": "https"}
 
 def allowed_origins():
     """The explicit list (normalized, or ``["*"]``), or None when the default (same origin) applies."""
-    value = getattr(settings, "REALTIME_ALLOWED_ORIGINS", None)
+    value = conf.get("REALTIME_ALLOWED_ORIGINS")
     if value is None:
         return None
     if isinstance(value, str) or not all(isinstance(o, str) for o in value):

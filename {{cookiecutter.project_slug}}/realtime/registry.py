@@ -23,7 +23,7 @@ class SocketRegistry:
         self._rooms = defaultdict(set)  # (endpoint, room) -> {sid}
         self._addresses = Counter()  # client address -> live sockets (realtime.limits)
 
-    # -- the seed's sequence API ------------------------------------------
+    # -- django-realtime's sequence API ------------------------------------
     def __iter__(self):
         with self._lock:
             return iter(list(self._by_sid.values()))

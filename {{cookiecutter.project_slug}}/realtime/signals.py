@@ -32,22 +32,22 @@ socket_joined_room = Signal()
 socket_left_room = Signal()
 
 
-class EventSignals(dict):
+class EventSignals(dict[str, Signal]):
     """``socket_client_event_by_type['chat']``: one signal per event name.
 
     A signal is created the first time a name is looked up, so receivers can
     be connected before any client has sent that event.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
 
-    def __missing__(self, name):
+    def __missing__(self, name: str) -> Signal:
         with self._lock:
             return self.setdefault(name, Signal())
 
-    def has_listeners(self, name):
+    def has_listeners(self, name: str) -> bool:
         """True if a receiver waits for ``name``; does not create a signal."""
         signal = self.get(name)
         return signal is not None and signal.has_listeners()

@@ -4,7 +4,6 @@ import logging
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.conf import settings
 from django.shortcuts import render
 
 from realtime import conf, stats
@@ -36,10 +35,10 @@ TRANSPORT_NAMES = {"socketio": "Socket.IO", "sockjs": "SockJS"}
 def transports():
     """``[(name, where browsers connect)]`` for each transport this project serves."""
     where = {
-        "socketio": (getattr(settings, "REALTIME_SOCKETIO_URL", None) or "") + "/" + conf.socketio_path() + "/",
-        "sockjs": getattr(settings, "REALTIME_SOCKJS_URL", None) or conf.sockjs_prefix(),
+        "socketio": conf.socketio_url() + "/" + conf.socketio_path() + "/",
+        "sockjs": conf.sockjs_url() or conf.sockjs_prefix(),
     }
-    served = getattr(settings, "REALTIME_TRANSPORTS", [])
+    served = conf.transports()
     return [{"name": TRANSPORT_NAMES.get(t, t), "url": where.get(t, "")} for t in served]
 
 

@@ -8,12 +8,12 @@ so a person can look at the pages the tests saw.
 
 import json
 
-from django.conf import settings
+from realtime import conf
 
 from realtime.testing import LiveServer
 from realtime.testing.browser import screenshot, screenshots  # noqa: F401 - the chat tests import them from here
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 EVIL = "<img src=x onerror=alert(1)>"
 TIMEOUT = 15_000  # ms: generous for a shared 2-core machine
 

@@ -1,6 +1,6 @@
 """The chat page works under the Content-Security-Policy (issue 16, point 11), on each transport."""
 
-from realtime.tests.test_csp_browser import Page, assert_clean, browser, server  # noqa: F401 - fixtures
+from realtime.tests.browser.test_csp_browser import Page, assert_clean, browser, server  # noqa: F401 - fixtures
 
 
 def test_chat_page_works_under_the_policy(browser, server):  # noqa: F811 - the fixtures above

@@ -10,11 +10,11 @@ import itertools
 import json
 
 import pytest
-from django.conf import settings
+from realtime import conf
 
 from realtime.testing import LiveServer
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 COMMAND = {"socketio": "rungevent", "sockjs": "runsocket"}
 ROOMS = ["live-a", "live-b", "live-c", "live-d", "secret"]
 _names = itertools.count(1)

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 
 from chat.tests.browser import TIMEOUT, TRANSPORTS, Watch, create_rooms, say, serve, wait_text
-from realtime.tests.one_connection import Wire
+from realtime.tests.browser.one_connection import Wire
 
 PINGPONG = apps.is_installed("pingpong")
 

@@ -8,12 +8,12 @@ Screenshots land in the artifacts folder (``realtime.testing.browser``).
 import re
 
 import pytest
-from django.conf import settings
+from realtime import conf
 
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium, screenshots
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 TIMEOUT = 20_000  # ms: generous for a shared 2-core machine
 
 

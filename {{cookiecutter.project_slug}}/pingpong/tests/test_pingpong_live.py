@@ -1,15 +1,15 @@
 """Ping/pong over the wire, on every transport the project serves.
 
-The pong must reach the pinger alone (the seed sent it to everyone); a
+The pong must reach the pinger alone (Django Client Signals sent it to everyone); a
 "ping everyone" reaches every connected client, the pinger included.
 """
 
 import pytest
-from django.conf import settings
+from realtime import conf
 
 from realtime.testing import LiveServer
 
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", []))
+TRANSPORTS = conf.transports()
 URL = "/pingpong"
 
 

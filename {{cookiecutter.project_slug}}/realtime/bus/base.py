@@ -13,7 +13,7 @@ below that delegate to them (``joined``, ``left``, ``update_member``,
 ``presence``, ``stats``) are the API the rest of ``realtime`` calls.
 
 "Add a bus backend" in the project's README walks through a whole one
-(:mod:`realtime.tests.example_bus`, run by the contract suite).
+(:mod:`realtime.tests.live.example_bus`, run by the contract suite).
 """
 
 import logging

@@ -24,7 +24,7 @@ The browser side is ``{% load clientsignal %}{% clientsignal_js %}`` and
 ``new SignalSocket('/simple')``. Each URL is a SockJS endpoint (``runsocket``)
 and a Socket.IO namespace (``rungevent``) of the same name, so client
 signals ride whichever transport the project serves; the wire payload is the
-seed's ``{"event": name, "data": {kwargs}}``. Module-level ``listen`` and
+Django Client Signals' ``{"event": name, "data": {kwargs}}``. Module-level ``listen`` and
 ``broadcast`` apply to every ``SignalConnection``.
 """
 

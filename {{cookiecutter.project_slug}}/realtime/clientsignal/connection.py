@@ -1,7 +1,7 @@
 """``SignalConnection``: Django signals that cross the wire.
 
 One connection object per client connection (never a class-level state
-shared by all clients: the seed kept listeners in a class dict that each
+shared by all clients: Django Client Signals kept listeners in a class dict that each
 new connection overwrote, so closed connections kept receiving and live
 ones went deaf). What a class declares (``listen``/``broadcast``) is read
 by every instance; what an instance declares is its own and dies with it.
@@ -32,11 +32,11 @@ RESERVED = frozenset({"sender", "signal", "request", "user", "socket", "connecti
 
 
 class SignalEncoder(DjangoJSONEncoder):
-    """The seed's ``clientsignal.SignalEncoder``: dates, decimals, UUIDs, lazy strings."""
+    """Django Client Signals' ``clientsignal.SignalEncoder``: dates, decimals, UUIDs, lazy strings."""
 
 
 def signal_object_hook(obj):
-    """The seed's ``clientsignal.signal_object_hook``: plain dicts, unchanged."""
+    """Django Client Signals' ``clientsignal.signal_object_hook``: plain dicts, unchanged."""
     return obj
 
 
@@ -181,7 +181,7 @@ class BaseSignalConnection:
 
 
 class SignalConnection(BaseSignalConnection):
-    """Adds the seed's declarations; each works on the class or on one connection.
+    """Adds Django Client Signals' declarations; each works on the class or on one connection.
 
     ``PingSignalConnection.listen('ping', ping)``: a client's ``ping`` sends
     the Django signal ``ping`` with ``sender`` = the connection and the

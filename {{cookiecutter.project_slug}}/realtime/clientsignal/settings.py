@@ -2,7 +2,7 @@
 
 ``CLIENTSIGNAL_CONNECTIONS``      ``{url: dotted class}``: each URL is a SockJS
                                   prefix and a Socket.IO namespace.
-``CLIENTSIGNAL_BACKEND``          the seed's backend URL. A networked bus
+``CLIENTSIGNAL_BACKEND``          Django Client Signals' backend URL. A networked bus
                                   (``REALTIME_BUS_BACKEND``) must be
                                   configured: that bus reads and validates the
                                   URL (its ``check_settings``, at server
@@ -18,9 +18,10 @@ or function, or a dotted path) to override the last two for its URL.
 
 import json
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from realtime import conf
 
 
 def _load(value, setting):
@@ -33,7 +34,7 @@ def _load(value, setting):
 
 
 def connection_paths():
-    value = getattr(settings, "CLIENTSIGNAL_CONNECTIONS", None) or {}
+    value = conf.get("CLIENTSIGNAL_CONNECTIONS") or {}
     if not isinstance(value, dict):
         raise ImproperlyConfigured(
             "CLIENTSIGNAL_CONNECTIONS must be a dict such as {'/simple': 'myapp.PingSignalConnection'}."
@@ -53,7 +54,7 @@ def load_class(url, path):
 
 
 def json_encoder(cls=None):
-    value = getattr(cls, "json_encoder", None) or getattr(settings, "CLIENTSIGNAL_JSON_ENCODER", None)
+    value = getattr(cls, "json_encoder", None) or conf.get("CLIENTSIGNAL_JSON_ENCODER")
     encoder = _load(value, "CLIENTSIGNAL_JSON_ENCODER")
     if encoder is not None and not (isinstance(encoder, type) and issubclass(encoder, json.JSONEncoder)):
         raise ImproperlyConfigured(f"CLIENTSIGNAL_JSON_ENCODER must name a json.JSONEncoder subclass, not {value!r}.")
@@ -61,7 +62,7 @@ def json_encoder(cls=None):
 
 
 def json_object_hook(cls=None):
-    value = getattr(cls, "json_object_hook", None) or getattr(settings, "CLIENTSIGNAL_JSON_OBJECT_HOOK", None)
+    value = getattr(cls, "json_object_hook", None) or conf.get("CLIENTSIGNAL_JSON_OBJECT_HOOK")
     hook = _load(value, "CLIENTSIGNAL_JSON_OBJECT_HOOK")
     if isinstance(hook, staticmethod):
         hook = hook.__func__
@@ -72,11 +73,9 @@ def json_object_hook(cls=None):
 
 def check_backend():
     """Validate ``CLIENTSIGNAL_BACKEND`` against the configured bus."""
-    url = getattr(settings, "CLIENTSIGNAL_BACKEND", None)
+    url = conf.get("CLIENTSIGNAL_BACKEND")
     if not url:
         return None
-    from realtime import conf
-
     backend = conf.bus_backend()
     if backend is None:
         raise ImproperlyConfigured(
@@ -94,6 +93,6 @@ def check_all():
     json_encoder()
     json_object_hook()
     check_backend()
-    options = getattr(settings, "CLIENTSIGNAL_BACKEND_OPTIONS", None) or {}
+    options = conf.get("CLIENTSIGNAL_BACKEND_OPTIONS") or {}
     if not isinstance(options, dict) or set(options) - {"CHANNEL_PREFIX"}:
         raise ImproperlyConfigured("CLIENTSIGNAL_BACKEND_OPTIONS accepts only {'CHANNEL_PREFIX': '...'}.")

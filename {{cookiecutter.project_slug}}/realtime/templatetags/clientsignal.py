@@ -16,10 +16,10 @@ port); by default it connects to the page's own origin.
 from urllib.parse import urlsplit
 
 from django import template
-from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join, json_script
 
+from realtime import conf
 from realtime.transports import catalog
 
 register = template.Library()
@@ -37,14 +37,12 @@ def _origin(url):
 
 def client_config():
     """What ``SignalSocket.config`` holds (JSON-safe)."""
-    from realtime import conf
-
-    transports = [t for t in getattr(settings, "REALTIME_TRANSPORTS", ["sockjs"]) if t in LIBRARIES]
+    transports = [t for t in conf.transports() if t in LIBRARIES]
     return {
         "transports": transports,
-        "sockjsBase": _origin(getattr(settings, "REALTIME_SOCKJS_URL", None)),
-        "sockjsUrl": getattr(settings, "REALTIME_SOCKJS_URL", None) or conf.sockjs_prefix(),
-        "socketioBase": _origin(getattr(settings, "REALTIME_SOCKETIO_URL", None)),
+        "sockjsBase": _origin(conf.sockjs_url()),
+        "sockjsUrl": conf.sockjs_url() or conf.sockjs_prefix(),
+        "socketioBase": _origin(conf.socketio_url()),
         "socketioPath": conf.socketio_path(),
     }
 

@@ -13,10 +13,10 @@ on a second port); by default it connects to the page's own origin.
 """
 
 from django import template
-from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join, json_script
 
+from realtime import conf
 from realtime.transports import catalog
 
 register = template.Library()
@@ -27,18 +27,16 @@ SCRIPTS = {name: entry["scripts"] for name, entry in catalog.TRANSPORTS.items()}
 
 def transports():
     """The project's transports, in its order of preference."""
-    return [t for t in getattr(settings, "REALTIME_TRANSPORTS", ["socketio"]) if t in SCRIPTS]
+    return [t for t in conf.transports() if t in SCRIPTS]
 
 
 def client_config(only=None):
     """What ``Realtime.config`` holds (JSON-safe)."""
-    from realtime import conf
-
     return {
         "transports": only or transports(),
         "socketioPath": "/" + conf.socketio_path(),
-        "socketioUrl": (getattr(settings, "REALTIME_SOCKETIO_URL", None) or "").rstrip("/"),
-        "sockjsUrl": getattr(settings, "REALTIME_SOCKJS_URL", None) or conf.sockjs_prefix(),
+        "socketioUrl": conf.socketio_url(),
+        "sockjsUrl": conf.sockjs_url() or conf.sockjs_prefix(),
     }
 
 

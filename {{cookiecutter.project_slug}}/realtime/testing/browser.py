@@ -16,7 +16,9 @@ in CI (:mod:`realtime.testing.needs`)::
 import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 #: Headless Chromium as root on a machine with a closed network: no sandbox, no
 #: GPU, and none of the background requests that would be refused.
@@ -30,12 +32,12 @@ ARGS = [
 ]
 
 
-def find_chromium():
+def find_chromium() -> str | None:
     """``CHROMIUM``, or the ``chromium`` on PATH, or None."""
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def chromium_path():
+def chromium_path() -> str:
     """``CHROMIUM``, or the ``chromium`` on PATH; raises if there is none."""
     path = find_chromium()
     if not path:
@@ -43,13 +45,13 @@ def chromium_path():
     return path
 
 
-def launch(playwright):
+def launch(playwright: Any) -> Any:
     """A Chromium browser from a running ``sync_playwright()``."""
     return playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
 
 
 @contextlib.contextmanager
-def chromium():
+def chromium() -> Iterator[Any]:
     """Start Playwright and Chromium for the block; both are closed after it.
 
     In a test without Chromium installed, the test is skipped with the reason
@@ -69,7 +71,7 @@ def chromium():
             browser.close()
 
 
-def artifacts_dir():
+def artifacts_dir() -> Path:
     """Where browser tests leave screenshots for a person to look at.
 
     ``REALTIME_ARTIFACTS_DIR``, or ``artifacts/`` in the project (git-ignored).
@@ -81,7 +83,7 @@ def artifacts_dir():
     return path
 
 
-def screenshot(page, name):
+def screenshot(page: Any, name: str) -> Path:
     """Save what ``page`` shows as ``<artifacts>/<name>.png``; returns the path."""
     path = artifacts_dir() / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
@@ -92,7 +94,7 @@ def screenshot(page, name):
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
-def screenshots(page, name, settle_ms=400):
+def screenshots(page: Any, name: str, settle_ms: int = 400) -> list[Path]:
     """``<name>-desktop.png`` and ``<name>-phone.png``: ``page`` at both sizes; returns the paths.
 
     The page's viewport is put back afterwards; ``settle_ms`` lets the layout

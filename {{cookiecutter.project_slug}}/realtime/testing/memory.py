@@ -22,6 +22,8 @@ for anything a transport does (framing, origins, reconnects).
 import contextlib
 import itertools
 import json
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -34,7 +36,7 @@ _sids = itertools.count(1)
 _NO_ACK = object()
 
 
-def _decoded(value):
+def _decoded(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
@@ -47,25 +49,25 @@ class MemorySocket(Socket):
 
     transport = "memory"
 
-    def __init__(self, user=None, endpoint="/", sid=None, path="/"):
+    def __init__(self, user: Any = None, endpoint: str = "/", sid: str | None = None, path: str = "/") -> None:
         request = RequestFactory().get(path)
         request.user = user or AnonymousUser()
         super().__init__(sid or f"mem-{next(_sids)}", request, endpoint)
-        self.events = []  # (event, args) in arrival order; plain messages as ("message", [data])
+        self.events: list[tuple[str, Any]] = []  # (event, args) in arrival order; plain messages as ("message", [data])
         self.closed = False
 
     # -- what the client does ------------------------------------------------
-    def connect(self):
+    def connect(self) -> "MemorySocket":
         """Run the connect receivers; raises ConnectionRefused if one refuses."""
         dispatch.connect(self)
         return self
 
-    def event(self, name, *args, ack=True):
+    def event(self, name: str, *args: Any, ack: bool = True) -> Any:
         """Emit ``name`` as the client would; returns the ack's value (``None`` with ack=False).
 
         One ack argument is returned as itself, several as a tuple.
         """
-        answers = []
+        answers: list[Any] = []
         dispatch.event(self, name, list(args), ack=(lambda *a: answers.append(_decoded(list(a)))) if ack else None)
         if not ack:
             return None
@@ -75,27 +77,27 @@ class MemorySocket(Socket):
             return None
         return values[0] if len(values) == 1 else tuple(values)
 
-    def message(self, data):
+    def message(self, data: Any) -> None:
         """Send a plain message as the client would."""
         dispatch.message(self, data)
 
-    def close(self):
+    def close(self) -> None:
         """The client went away."""
         dispatch.disconnect(self)
 
     # -- what the client received -------------------------------------------
-    def got(self, name):
+    def got(self, name: str) -> list[Any]:
         """The values received for ``name``: one argument as itself, several as a list."""
         return [args[0] if len(args) == 1 else args for event, args in self.events if event == name]
 
     # -- the transport side ----------------------------------------------------
-    def _write_message(self, message):
+    def _write_message(self, message: Any) -> None:
         self.events.append(("message", [_decoded(message)]))
 
-    def _write_event(self, event, args, callback):
+    def _write_event(self, event: str, args: tuple[Any, ...], callback: Any) -> None:
         self.events.append((event, _decoded(list(args))))
 
-    def _close(self):
+    def _close(self) -> None:
         self.closed = True
         dispatch.disconnect(self)
 
@@ -105,10 +107,10 @@ class MemoryAdapter(delivery.Adapter):
 
     transport = "memory"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.encodes = 0
 
-    def write(self, envelope, sockets):
+    def write(self, envelope: Any, sockets: Iterable[Any]) -> None:
         self.encodes += 1
         args = json.loads(envelope.to_json())["args"]
         name = envelope.event if envelope.kind == "event" else "message"
@@ -117,7 +119,7 @@ class MemoryAdapter(delivery.Adapter):
 
 
 @contextlib.contextmanager
-def memory_transport():
+def memory_transport() -> Iterator[MemoryAdapter]:
     """Register a :class:`MemoryAdapter` for the block; disconnect every socket after it."""
     adapter = MemoryAdapter()
     delivery.register_adapter(adapter)

@@ -11,7 +11,7 @@ import os
 import shutil
 
 
-def need(tool, fix, path=None):
+def need(tool: str, fix: str, path: str | None = None) -> str:
     """``path`` (or ``tool`` on PATH); skips the calling test when missing, fails it in CI."""
     found = path or shutil.which(tool)
     if found:
@@ -24,7 +24,7 @@ def need(tool, fix, path=None):
     pytest.skip(reason)
 
 
-def need_chromium():
+def need_chromium() -> str:
     from realtime.testing.browser import find_chromium
 
     return need("chromium", "apt-get install chromium, or set CHROMIUM=/path/to/chrome", find_chromium())

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 
 import redis
 
@@ -24,12 +25,15 @@ NOT_IN_DEV = {"REDIS_URL": ""}
 
 
 @contextlib.contextmanager
-def bus_env():
+def bus_env() -> Iterator[dict[str, str]]:
     """The shared redis-server when one answers, else a private one; a channel prefix of the test's own."""
     url = shared_redis_url()
-    own = None if url else RedisServer().start()
+    own = None
+    if not url:
+        own = RedisServer().start()
+        url = own.url()
     try:
-        yield {"REDIS_URL": url or own.url(), "REALTIME_CHANNEL_PREFIX": f"both-{uuid.uuid4().hex[:8]}"}
+        yield {"REDIS_URL": url, "REALTIME_CHANNEL_PREFIX": f"both-{uuid.uuid4().hex[:8]}"}
     finally:
         if own is not None:
             own.stop()

@@ -9,7 +9,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, Any
 
 from django.conf import settings
 
@@ -17,7 +19,7 @@ from realtime import transports
 from realtime.transports import catalog
 
 
-def _ephemeral_floor():
+def _ephemeral_floor() -> int:
     """The lowest port the kernel hands to outgoing connections (32768 on Linux)."""
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
@@ -25,7 +27,7 @@ def _ephemeral_floor():
         return 32768
 
 
-def _bindable(port):
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
@@ -34,7 +36,7 @@ def _bindable(port):
     return True
 
 
-def free_ports(count=1):
+def free_ports(count: int = 1) -> list[int]:
     """``count`` consecutive TCP ports on 127.0.0.1 that nobody holds right now.
 
     Chosen below the kernel's ephemeral range: a port from ``bind(0)`` is one
@@ -51,12 +53,12 @@ def free_ports(count=1):
     raise RuntimeError(f"no {count} consecutive free ports below {floor}")
 
 
-def free_port():
+def free_port() -> int:
     """A TCP port nobody listens on right now (on 127.0.0.1); see ``free_ports``."""
     return free_ports(1)[0]
 
 
-def _project_root():
+def _project_root() -> Path:
     return Path(settings.BASE_DIR)
 
 
@@ -80,7 +82,17 @@ class LiveServer:
     printed, for assertions on log lines.
     """
 
-    def __init__(self, command="rungevent", *, args=(), env=None, extra_apps=(), database=None, port=None, timeout=20):
+    def __init__(
+        self,
+        command: str = "rungevent",
+        *,
+        args: Iterable[str] = (),
+        env: dict[str, str] | None = None,
+        extra_apps: Iterable[str] = (),
+        database: str | None = None,
+        port: int | None = None,
+        timeout: float = 20,
+    ) -> None:
         self.command = command
         #: "socketio" or "sockjs" (None for another command): what ``client()`` speaks.
         self.transport = {c: t for t, c in TRANSPORT_COMMANDS.items()}.get(command)
@@ -105,16 +117,17 @@ class LiveServer:
         )
         self.env.update(env or {})
         self._log_path = os.path.join(self._tmp.name, "server.log")
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     @classmethod
-    def for_transport(cls, transport, **kwargs):
+    def for_transport(cls, transport: str, **kwargs: Any) -> "LiveServer":
         """The server of ``transport`` (``"socketio"``: rungevent, ``"sockjs"``: runsocket)."""
         if transport not in TRANSPORT_COMMANDS:
             raise ValueError(f"transport is one of {sorted(TRANSPORT_COMMANDS)}, not {transport!r}")
         return cls(TRANSPORT_COMMANDS[transport], **kwargs)
 
-    def client(self, query="", **kwargs):
+    def client(self, query: str = "", **kwargs: Any) -> Any:
         """A wire client of this server's transport (``SocketIOTestClient`` or ``SockJSTestClient``).
 
         ``query`` (``"?refuse=1"``) reaches ``request.GET`` on the server.
@@ -125,19 +138,19 @@ class LiveServer:
         return transport.client_class(transport.url(self.url) + query, **kwargs)
 
     # -- lifecycle --------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> "LiveServer":
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def addr_args(self):
+    def addr_args(self) -> list[str]:
         if self.transport is not None:
             return transports.argv(self.transport, "127.0.0.1", self.port)[1:]
         return [f"127.0.0.1:{self.port}"]
 
-    def manage(self, *args, check=True, capture=True):
+    def manage(self, *args: str, check: bool = True, capture: bool = True) -> subprocess.CompletedProcess[str]:
         """Run another ``manage.py`` command with the server's settings and database."""
         return subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -149,7 +162,7 @@ class LiveServer:
             timeout=120,
         )
 
-    def start(self):
+    def start(self) -> "LiveServer":
         if not os.path.exists(self.database):
             self.manage("migrate", "--noinput")
         self._log = open(self._log_path, "ab")
@@ -164,7 +177,8 @@ class LiveServer:
         self.wait_ready()
         return self
 
-    def wait_ready(self):
+    def wait_ready(self) -> None:
+        assert self.process is not None, "start() the server first"
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -177,7 +191,7 @@ class LiveServer:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.command} did not answer /healthz in {self.timeout}s:\n{self.log()}")
 
-    def stop(self, sig=signal.SIGTERM):
+    def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, sig)
             try:
@@ -185,26 +199,26 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
-        if getattr(self, "_log", None):
+        if self._log is not None:
             self._log.close()
 
-    def restart(self):
+    def restart(self) -> None:
         """Stop and start again on the same port and database (clients reconnect)."""
         self.stop()
         self.start()
 
-    def kill(self):
+    def kill(self) -> None:
         """SIGKILL the server, as a crash would."""
         self.stop(signal.SIGKILL)
 
-    def log(self):
+    def log(self) -> str:
         try:
             return Path(self._log_path).read_text(errors="replace")
         except OSError:
             return ""
 
     # -- users --------------------------------------------------------------------
-    def login(self, username, password="pw", **fields):
+    def login(self, username: str, password: str = "pw", **fields: Any) -> dict[str, str]:
         """Create (or reuse) a user and a logged-in session; returns the cookie dict."""
         script = (
             "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"

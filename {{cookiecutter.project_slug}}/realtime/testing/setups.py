@@ -15,9 +15,12 @@ the environment both servers share.
 import contextlib
 import importlib
 import pkgutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 
-def _networked():
+def _networked() -> list[ModuleType]:
     import realtime.testing as package
 
     return [
@@ -27,13 +30,13 @@ def _networked():
     ]
 
 
-def names():
+def names() -> list[str]:
     """``["dev", ...]``: the setups of this project, for ``pytest.fixture(params=...)``."""
     return ["dev"] + [module.NAME for module in _networked()]
 
 
 @contextlib.contextmanager
-def bus_env(name, tmp_path):
+def bus_env(name: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """The environment a test's servers share on setup ``name`` (``tmp_path``: a private directory)."""
     if name == "dev":
         # What rundev gives its two children when no networked bus is configured.
@@ -42,8 +45,8 @@ def bus_env(name, tmp_path):
             env.update(module.NOT_IN_DEV)
         yield env
         return
-    module = next((m for m in _networked() if m.NAME == name), None)
-    if module is None:
+    setup = next((m for m in _networked() if m.NAME == name), None)
+    if setup is None:
         raise ValueError(f"no bus setup {name!r}: this project has {names()}")
-    with module.bus_env() as env:
+    with setup.bus_env() as env:
         yield env

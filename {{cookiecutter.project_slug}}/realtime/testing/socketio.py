@@ -19,12 +19,14 @@ gives that value, several give a list.
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import socketio
 from socketio import packet as sio_packet
 
 
-def _value(args):
+def _value(args: tuple[Any, ...] | list[Any]) -> Any:
     if not args:
         return None
     if len(args) == 1:
@@ -50,16 +52,16 @@ class SocketIOTestClient:
 
     def __init__(
         self,
-        url,
-        transports=("websocket",),
-        headers=None,
-        cookies=None,
-        namespace="/",
-        auth=None,
-        path="socket.io",
-        timeout=5,
-        connect=True,
-    ):
+        url: str,
+        transports: Iterable[str] = ("websocket",),
+        headers: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        namespace: str = "/",
+        auth: Any = None,
+        path: str = "socket.io",
+        timeout: float = 5,
+        connect: bool = True,
+    ) -> None:
         self.url = url
         self.transports = list(transports)
         self.headers = dict(headers or {})
@@ -69,11 +71,11 @@ class SocketIOTestClient:
         self.auth = auth
         self.path = path
         self.timeout = timeout
-        self.connect_error = None
+        self.connect_error: Any = None
         self.disconnected = threading.Event()
-        self.ack_replies = {}  # event name -> value (or callable) the client acks with
-        self._history = defaultdict(list)
-        self._queues = defaultdict(deque)
+        self.ack_replies: dict[str, Any] = {}  # event name -> value (or callable) the client acks with
+        self._history: defaultdict[str, list[Any]] = defaultdict(list)
+        self._queues: defaultdict[str, deque[Any]] = defaultdict(deque)
         self._cond = threading.Condition()
         self.client = socketio.Client(reconnection=False)
         self.client.on("*", self._on_event, namespace=namespace)
@@ -85,7 +87,7 @@ class SocketIOTestClient:
             self.connect()
 
     # -- connection ------------------------------------------------------------
-    def connect(self):
+    def connect(self) -> bool:
         """Connect; True if accepted, False if refused (see ``connect_error``)."""
         self.connect_error = None
         self._accepted.clear()
@@ -118,14 +120,14 @@ class SocketIOTestClient:
         return False
 
     @property
-    def connected(self):
+    def connected(self) -> bool:
         return self.client.connected and self.namespace in self.client.namespaces
 
     @property
-    def sid(self):
+    def sid(self) -> str | None:
         return self.client.get_sid(self.namespace)
 
-    def disconnect(self):
+    def disconnect(self) -> None:
         """Disconnect, so that the server sees it at once (both transports)."""
         if self.connected and self.client.transport() == "polling":
             # python-engineio's polling client can drop the packets queued
@@ -140,14 +142,14 @@ class SocketIOTestClient:
 
     close = disconnect
 
-    def __enter__(self):
+    def __enter__(self) -> "SocketIOTestClient":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.disconnect()
 
     # -- sending ---------------------------------------------------------------
-    def emit(self, event, *args, ack=True, timeout=None):
+    def emit(self, event: str, *args: Any, ack: bool = True, timeout: float | None = None) -> Any:
         """Emit ``event``; with ``ack`` (default) wait for and return the ack's value.
 
         Raises ``TimeoutError`` if no ack comes within ``timeout`` seconds.
@@ -156,9 +158,9 @@ class SocketIOTestClient:
             self.client.emit(event, data=tuple(args), namespace=self.namespace)
             return None
         done = threading.Event()
-        reply = []
+        reply: list[tuple[Any, ...]] = []
 
-        def callback(*params):
+        def callback(*params: Any) -> None:
             reply.append(params)
             done.set()
 
@@ -167,12 +169,12 @@ class SocketIOTestClient:
             raise TimeoutError(f"no ack for {event!r} within {self.timeout if timeout is None else timeout}s")
         return _value(reply[0])
 
-    def send(self, message):
+    def send(self, message: Any) -> None:
         """A plain message (the server's ``socket_client_message``)."""
         self.client.send(message, namespace=self.namespace)
 
     # -- receiving -----------------------------------------------------------------
-    def receive(self, event, timeout=None):
+    def receive(self, event: str, timeout: float | None = None) -> Any:
         """The next arguments of ``event`` (waiting up to ``timeout`` seconds)."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         with self._cond:
@@ -183,12 +185,12 @@ class SocketIOTestClient:
                 self._cond.wait(left)
             return self._queues[event].popleft()
 
-    def received(self, event):
+    def received(self, event: str) -> list[Any]:
         """Every value of ``event`` received so far (consumed or not)."""
         with self._cond:
             return list(self._history[event])
 
-    def assert_nothing(self, event, within=0.3):
+    def assert_nothing(self, event: str, within: float = 0.3) -> None:
         """Fail if an ``event`` not yet consumed arrives within ``within`` seconds."""
         time.sleep(within)
         with self._cond:
@@ -196,7 +198,7 @@ class SocketIOTestClient:
         assert not pending, f"unexpected {event!r}: {pending!r}"
 
     # -- python-socketio callbacks (its threads) ------------------------------------
-    def _on_event(self, event, *args):
+    def _on_event(self, event: str, *args: Any) -> Any:
         value = _value(args)
         with self._cond:
             self._history[event].append(value)
@@ -205,12 +207,12 @@ class SocketIOTestClient:
         reply = self.ack_replies.get(event)
         return reply(*args) if callable(reply) else reply
 
-    def _on_connect(self, *args):
+    def _on_connect(self, *args: Any) -> None:
         with self._cond:
             self._accepted.set()
             self._cond.notify_all()
 
-    def _on_connect_error(self, data=None):
+    def _on_connect_error(self, data: Any = None) -> None:
         with self._cond:
             if isinstance(data, dict):
                 self.connect_error = data.get("message", data)
@@ -218,5 +220,5 @@ class SocketIOTestClient:
                 self.connect_error = data or "refused"
             self._cond.notify_all()
 
-    def _on_disconnect(self, *reason):
+    def _on_disconnect(self, *reason: Any) -> None:
         self.disconnected.set()

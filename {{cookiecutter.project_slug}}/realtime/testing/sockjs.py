@@ -15,7 +15,7 @@
 It speaks the SockJS protocol itself (``o``/``h``/``a[...]``/``c[...]``
 frames), over a raw websocket (websocket-client) or an xhr-polling session
 (long-polling POSTs), with our framing on the core endpoint (see
-``realtime.transports.sockjs``) or the seed's client-signal wire. Values
+``realtime.transports.sockjs``) or Django Client Signals' client-signal wire. Values
 follow the Socket.IO test client's rule: no argument gives ``None``, one
 gives that value, several give a list.
 """
@@ -28,15 +28,23 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import websocket
 
 
-def _value(args):
+def _value(args: tuple[Any, ...] | list[Any]) -> Any:
     if not args:
         return None
     return args[0] if len(args) == 1 else list(args)
+
+
+class _Ack(threading.Event):
+    """Set when the server acks an emit; ``args`` holds the ack's arguments."""
+
+    args: list[Any] = []
 
 
 class SockJSTestClient:
@@ -55,13 +63,20 @@ class SockJSTestClient:
     """
 
     def __init__(
-        self, url, transport="websocket", headers=None, cookies=None, clientsignal=None, timeout=5, connect=True
-    ):
+        self,
+        url: str,
+        transport: str = "websocket",
+        headers: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        clientsignal: bool | None = None,
+        timeout: float = 5,
+        connect: bool = True,
+    ) -> None:
         if transport not in ("websocket", "xhr"):
             raise ValueError("transport is 'websocket' or 'xhr'")
         parts = urlsplit(url)
         self.url = url
-        self.host, self.port = parts.hostname, parts.port or 80
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.path = parts.path.rstrip("/")
         self.query = ("?" + parts.query) if parts.query else ""
         self.transport = transport
@@ -70,27 +85,29 @@ class SockJSTestClient:
             self.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         self.clientsignal = (self.path != "/sockjs") if clientsignal is None else clientsignal
         self.timeout = timeout
-        self.sid = None
-        self.connect_error = None
-        self.close_code = self.close_reason = None
+        self.sid: str | None = None
+        self.connect_error: Any = None
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
         self.opened = threading.Event()
         self.accepted = threading.Event()
         self.disconnected = threading.Event()
-        self.ack_replies = {}  # event name -> value (or callable) to ack server emits with
-        self.heartbeats = []  # monotonic times of SockJS 'h' frames
-        self.messages = deque()
-        self._history = defaultdict(list)
-        self._queues = defaultdict(deque)
-        self._acks = {}
+        self.ack_replies: dict[str, Any] = {}  # event name -> value (or callable) to ack server emits with
+        self.heartbeats: list[float] = []  # monotonic times of SockJS 'h' frames
+        self.messages: deque[Any] = deque()
+        self._history: defaultdict[Any, list[Any]] = defaultdict(list)
+        self._queues: defaultdict[Any, deque[Any]] = defaultdict(deque)
+        self._acks: dict[int, _Ack] = {}
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
-        self._ws = self._poll_conn = None
+        self._ws: Any = None
+        self._poll_conn: http.client.HTTPConnection | None = None
         self._stop = False
         if connect:
             self.connect()
 
     # -- connection --------------------------------------------------------------
-    def connect(self):
+    def connect(self) -> bool:
         """Open the session; True when accepted, False when refused."""
         self._session = f"/{random.randint(0, 999):03d}/{uuid.uuid4().hex[:12]}"
         if self.transport == "websocket":
@@ -126,11 +143,11 @@ class SockJSTestClient:
         raise TimeoutError(f"{self.url}: no connect or refusal within {self.timeout}s")
 
     @property
-    def connected(self):
+    def connected(self) -> bool:
         opened = self.opened.is_set() if self.clientsignal else self.accepted.is_set()
         return opened and not self.disconnected.is_set()
 
-    def close(self):
+    def close(self) -> None:
         self._stop = True
         try:
             if self._ws is not None:
@@ -142,20 +159,20 @@ class SockJSTestClient:
 
     disconnect = close
 
-    def __enter__(self):
+    def __enter__(self) -> "SockJSTestClient":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def wait_closed(self, timeout=None):
+    def wait_closed(self, timeout: float | None = None) -> tuple[int | None, str | None]:
         """``(code, reason)`` of the server's close frame (or of the dropped connection)."""
         if not self.disconnected.wait(self.timeout if timeout is None else timeout):
             raise TimeoutError("still connected")
         return self.close_code, self.close_reason
 
     # -- sending ----------------------------------------------------------------------
-    def send_raw(self, *messages):
+    def send_raw(self, *messages: str) -> Any:
         """Send SockJS messages (strings) as they are: for malformed-input tests."""
         body = json.dumps(list(messages))
         if self._ws is not None:
@@ -163,17 +180,17 @@ class SockJSTestClient:
             return 204
         return self._xhr_send(body)
 
-    def send_frame(self, body):
+    def send_frame(self, body: str | bytes) -> Any:
         """Send one raw SockJS frame body (not even JSON, if you like)."""
         if self._ws is not None:
             self._ws.send(body)
             return 204
         return self._xhr_send(body)
 
-    def _send_obj(self, obj):
+    def _send_obj(self, obj: Any) -> Any:
         return self.send_raw(json.dumps(obj))
 
-    def emit(self, event, *args, ack=True, timeout=None):
+    def emit(self, event: str, *args: Any, ack: bool = True, timeout: float | None = None) -> Any:
         """Emit ``event``; with ``ack`` wait for and return the ack's value."""
         if self.clientsignal:
             raise TypeError("a client-signal connection sends signals: use .signal(name, **data)")
@@ -181,7 +198,7 @@ class SockJSTestClient:
             self._send_obj({"type": "event", "event": event, "args": list(args)})
             return None
         ack_id = next(self._ids)
-        done = threading.Event()
+        done = _Ack()
         self._acks[ack_id] = done
         self._send_obj({"type": "event", "event": event, "args": list(args), "id": ack_id})
         wait = self.timeout if timeout is None else timeout
@@ -189,16 +206,16 @@ class SockJSTestClient:
             raise TimeoutError(f"no ack for {event!r} within {wait}s")
         return _value(done.args)
 
-    def send(self, message):
+    def send(self, message: Any) -> None:
         """A plain message (``socket_client_message``)."""
         self._send_obj({"type": "message", "data": message})
 
-    def signal(self, name, /, **data):
-        """Send client signal ``name`` with ``data`` (the seed's wire)."""
+    def signal(self, name: str, /, **data: Any) -> None:
+        """Send client signal ``name`` with ``data`` (Django Client Signals' wire)."""
         self._send_obj({"event": name, "data": data})
 
     # -- receiving -------------------------------------------------------------------------
-    def receive(self, event, timeout=None):
+    def receive(self, event: str, timeout: float | None = None) -> Any:
         """The next value of ``event`` (waiting up to ``timeout`` seconds)."""
         wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
@@ -212,26 +229,26 @@ class SockJSTestClient:
 
     receive_signal = receive
 
-    def receive_message(self, timeout=None):
+    def receive_message(self, timeout: float | None = None) -> Any:
         """The next plain message."""
         return self.receive("\0message", timeout)
 
-    def receive_raw(self, timeout=None):
+    def receive_raw(self, timeout: float | None = None) -> Any:
         """The next SockJS message that is not one of our frames, as text."""
         return self.receive("\0raw", timeout)
 
-    def received(self, event):
+    def received(self, event: str) -> list[Any]:
         with self._cond:
             return list(self._history[event])
 
-    def assert_nothing(self, event, within=0.3):
+    def assert_nothing(self, event: str, within: float = 0.3) -> None:
         time.sleep(within)
         with self._cond:
             pending = list(self._queues[event])
         assert not pending, f"unexpected {event!r}: {pending!r}"
 
     # -- SockJS frames ----------------------------------------------------------------------
-    def _frame(self, frame):
+    def _frame(self, frame: str) -> None:
         if not frame:
             return
         kind = frame[0]
@@ -253,19 +270,19 @@ class SockJSTestClient:
             self.close_code, self.close_reason = json.loads(frame[1:])
             self._closed()
 
-    def _closed(self):
+    def _closed(self) -> None:
         self.opened.set()
         self.disconnected.set()
         with self._cond:
             self._cond.notify_all()
 
-    def _push(self, event, value):
+    def _push(self, event: Any, value: Any) -> None:
         with self._cond:
             self._history[event].append(value)
             self._queues[event].append(value)
             self._cond.notify_all()
 
-    def _message(self, text):
+    def _message(self, text: str) -> None:
         try:
             obj = json.loads(text)
         except ValueError:
@@ -298,7 +315,7 @@ class SockJSTestClient:
                 reply = [] if reply is None else list(reply) if isinstance(reply, tuple) else [reply]
                 self._send_obj({"type": "ack", "id": obj["id"], "args": reply})
 
-    def _read_websocket(self):
+    def _read_websocket(self) -> None:
         try:
             while True:
                 self._frame(self._ws.recv())
@@ -308,13 +325,13 @@ class SockJSTestClient:
             self._closed()
 
     # -- xhr-polling ---------------------------------------------------------------------------
-    def _request(self, conn, suffix, body=b""):
+    def _request(self, conn: http.client.HTTPConnection, suffix: str, body: bytes = b"") -> tuple[int, str]:
         headers = {"Content-Type": "text/plain;charset=UTF-8", **self.headers}
         conn.request("POST", f"{self.path}{self._session}/{suffix}{self.query}", body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read().decode()
 
-    def _poll(self):
+    def _poll(self) -> None:
         self._poll_conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
         try:
             while not self._stop and not self.disconnected.is_set():
@@ -329,7 +346,7 @@ class SockJSTestClient:
                 self.close_code, self.close_reason = 1006, "connection dropped"
         self._closed()
 
-    def _xhr_send(self, body):
+    def _xhr_send(self, body: str | bytes) -> int:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
             status, _ = self._request(conn, "xhr_send", body.encode() if isinstance(body, str) else body)

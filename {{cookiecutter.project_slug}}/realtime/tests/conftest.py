@@ -20,9 +20,9 @@ def gevent_server():
 
 
 @pytest.fixture(scope="session")
-def seed_server():
+def legacy_server():
     """``rungevent`` with the django-realtime README's receivers (and the test app's)."""
-    with LiveServer("rungevent", extra_apps=["realtime.tests.seedapp", *TEST_APPS]) as server:
+    with LiveServer("rungevent", extra_apps=["realtime.tests.legacyapp", *TEST_APPS]) as server:
         yield server
 
 

@@ -51,8 +51,9 @@ TRANSPORTS = {
             "realtime/static/realtime/socket.io*",
             "realtime/static/realtime/realtime-socketio.js",
             "realtime/testing/socketio.py",
-            "realtime/tests/test_socketio*.py",
-            "realtime/tests/seedapp",
+            "realtime/tests/**/test_socketio*.py",
+            "realtime/tests/**/socketio_*.py",  # helpers of those tests
+            "realtime/tests/legacyapp",
             "realtime/tests/protocolapp",
         ],
     },
@@ -73,11 +74,12 @@ TRANSPORTS = {
             "realtime/static/realtime/sockjs*",
             "realtime/static/realtime/realtime-sockjs.js",
             "realtime/testing/sockjs.py",
-            "realtime/tests/test_sockjs*.py",
+            "realtime/tests/**/test_sockjs*.py",
+            "realtime/tests/**/sockjs_*.py",  # helpers of those tests
             "realtime/tests/testapp/plain_sockjs.py",
         ],
     },
 }
 
 #: Files that need every transport at once (tests with clients of each): kept only then.
-EVERY_TRANSPORT_FILES = ["realtime/tests/test_both_*.py", "chat/tests/test_both_*.py"]
+EVERY_TRANSPORT_FILES = ["realtime/tests/**/test_both_*.py", "chat/tests/test_both_*.py"]

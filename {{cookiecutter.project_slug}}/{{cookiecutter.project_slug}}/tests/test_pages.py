@@ -4,9 +4,10 @@ import re
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
+
+from realtime import conf
 
 @pytest.fixture
 def client():
@@ -37,7 +38,7 @@ def test_landing_page_names_the_project_and_says_what_runs(client):
     name = brand(html)
     assert re.search(r"<title>\s*" + re.escape(name) + r"\s*</title>", html)
     assert f"<h1>{name}</h1>" in html
-    for transport in settings.REALTIME_TRANSPORTS:
+    for transport in conf.transports():
         assert {"socketio": "Socket.IO", "sockjs": "SockJS"}[transport] in html
     assert "MemoryBus" in html and "this process only" in html  # the tests' bus
     assert re.search(r'id="connections">\d+<', html) and re.search(r'id="processes">\d+<', html)

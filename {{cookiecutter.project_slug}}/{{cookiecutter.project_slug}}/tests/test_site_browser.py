@@ -8,10 +8,11 @@ the artifacts folder (``realtime.testing.browser``).
 import pytest
 from django.conf import settings
 
+from realtime import conf
 from realtime.testing import LiveServer
 from realtime.testing.browser import chromium, screenshots
 
-TRANSPORT = list(settings.REALTIME_TRANSPORTS)[0]
+TRANSPORT = conf.transports()[0]
 TIMEOUT = 20_000  # ms: generous for a shared 2-core machine
 
 

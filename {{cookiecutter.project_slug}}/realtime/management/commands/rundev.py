@@ -63,7 +63,7 @@ def plan(chosen, address, port):
         children.append(transports.argv(name, address, port + offset))
         env[transports.entry(name)["url_setting"]] = transports.url(name, f"http://{address}:{port + offset}")
     if len(children) > 1:
-        if getattr(settings, "REALTIME_ALLOWED_ORIGINS", None) is None:
+        if conf.get("REALTIME_ALLOWED_ORIGINS") is None:
             # The pages (port) connect to the others on the next ports: other origins, allowed by name.
             env["REALTIME_ALLOWED_ORIGINS"] = ",".join(dev_origins(address, *range(port, port + len(children))))
         if conf.bus_backend() is None:
@@ -155,7 +155,7 @@ class Command(BaseCommand):
             raise CommandError(f"{addrport!r} is not address:port, e.g. 127.0.0.1:8000.")
         port = int(port)
         conf.check_all()
-        children, extra_env = plan(getattr(settings, "REALTIME_TRANSPORTS", ["socketio"]), address, port)
+        children, extra_env = plan(conf.transports(), address, port)
         busy = busy_port_sentence(address, port, len(children))
         if busy:
             raise CommandError(busy)

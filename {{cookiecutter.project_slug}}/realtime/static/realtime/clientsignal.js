@@ -17,7 +17,7 @@
  * (realtime-socketio.js). realtime-core.js gives the emitter, the queue and
  * the errors.
  *
- * The wire is the seed's {"event": name, "data": {...}}. Errors from the
+ * The wire is Django Client Signals' {"event": name, "data": {...}}. Errors from the
  * server (unknown signal, refused, a listener that raised, ...) arrive as the
  * 'error' pseudo-event: an Error whose message is the server's, with .code
  * ('unknown_signal', 'bad_data', 'server_error', 'refused', 'connect_error')

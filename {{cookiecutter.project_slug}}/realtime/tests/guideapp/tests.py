@@ -1,8 +1,8 @@
 """shout's tests: the receivers in memory (fast), then over every transport with a real server."""
 
 import pytest
-from django.conf import settings
 
+from realtime import conf
 from realtime.testing import LiveServer
 from realtime.testing.memory import MemorySocket, memory_transport
 
@@ -47,7 +47,7 @@ def test_announce_from_a_view_or_the_shell(memory):
     assert outsider.got("shout") == []  # not in the room
 
 
-@pytest.fixture(scope="module", params=settings.REALTIME_TRANSPORTS)
+@pytest.fixture(scope="module", params=conf.transports())
 def server(request):
     """``manage.py rungevent`` (Socket.IO) or ``runsocket`` (SockJS) on a free port."""
     with LiveServer.for_transport(request.param) as server:

@@ -1,6 +1,6 @@
 """Client-signal connections of the tests (mounted by ``settings_clientsignal``).
 
-The first block is the seed README's snippet, as written there (only
+The first block is Django Client Signals' README snippet, as written there (only
 ``Signal(providing_args=...)`` is gone: Django 4 removed the argument).
 """
 
@@ -12,13 +12,13 @@ from django.dispatch import Signal, receiver
 from realtime import clientsignal
 
 
-# -- the seed README -----------------------------------------------------------
+# -- Django Client Signals' README ----------------------------------------------
 class PingSignalConnection(clientsignal.SignalConnection):
     pass
 
 
 def event_add(self, a, b):
-    """An ``event_<name>`` handler (added after the seed's snippet, which has none)."""
+    """An ``event_<name>`` handler (added after the README's snippet, which has none)."""
     self.send_signal("sum", value=a + b)
 
 
@@ -40,7 +40,7 @@ def handle_ping(sender, **kwargs):
     pong.send(sender=None, pong="Ponged")
 
 
-# -- beyond the seed -----------------------------------------------------------------
+# -- beyond that README ---------------------------------------------------------------
 ping_me = Signal()  # answered to the pinger alone
 whoami = Signal()
 bad_pong = Signal()  # replies with data JSON cannot carry
@@ -89,7 +89,7 @@ def handle_db_write(sender, name, **kwargs):
 
 
 class PrivateConnection(clientsignal.SignalConnection):
-    """The seed's auth example, fixed: anonymous clients are refused."""
+    """That README's auth example, fixed: anonymous clients are refused."""
 
     def on_open(self, request):
         return request.user.is_authenticated

@@ -42,7 +42,7 @@ def connected(sender, request, **kwargs):
         sender.disconnect()  # the server ends the session while it connects
         return
     sender.join("observers") if request.GET.get("observer") else None
-    # seed README: print the session id on connect
+    # django-realtime's README: print the session id on connect
     print(f"{sender.session.session_id} connected", flush=True)
     sender.emit("welcome", describe(sender))
 
@@ -68,9 +68,9 @@ def whoami(sender, request, event, **kwargs):
     return describe(sender)
 
 
-@receiver(on["seed_ack"])
-def seed_ack(sender, request, event, **kwargs):
-    # as written in the seed README (acknowledgeable without the call is truthy)
+@receiver(on["readme_ack"])
+def readme_ack(sender, request, event, **kwargs):
+    # as written in django-realtime's README (acknowledgeable without the call is truthy)
     if event.acknowledgeable:
         event.ack("I have received your message!")
 

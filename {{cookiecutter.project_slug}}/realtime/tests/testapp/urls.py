@@ -13,7 +13,7 @@ def emit_view(request):
 
 
 def sockets_view(request):
-    """connected_sockets, iterated as in the seed README."""
+    """connected_sockets, iterated as in django-realtime's README."""
     return JsonResponse({"sids": [s.session.session_id for s in realtime.connected_sockets]})
 
 

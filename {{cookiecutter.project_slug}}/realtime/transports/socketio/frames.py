@@ -15,7 +15,7 @@ This is the one place that reaches into gevent-websocket: it relies on
 ``WebSocket``'s attributes (``stream``, ``raw_read``, ``utf8validator``,
 ``handle_ping``/``handle_close``/``close``), on ``Header.decode_header``
 reading only the header, and on the handler creating ``handler.websocket``
-in ``upgrade_connection``. ``realtime/tests/test_socketio_limits.py`` fails
+in ``upgrade_connection``. ``realtime/tests/live/test_socketio_limits.py`` fails
 loudly if any of that changes.
 """
 

@@ -59,7 +59,7 @@ message that is not JSON); on ``xhr_send``/``jsonp_send`` it answers 500
 ``Broken JSON encoding.``. Close codes: 4000 the server disconnected the
 socket, 4403 refused, 4429 flooding, 1012 the server restarts (reconnect).
 
-Client-signal endpoints speak the seed's ``{"event": name, "data": {...}}``
+Client-signal endpoints speak Django Client Signals' ``{"event": name, "data": {...}}``
 both ways (``framing.SignalWire``); errors arrive as the signal ``error``.
 
 The SockJS protocol (0.3.3) is followed on every endpoint, plain

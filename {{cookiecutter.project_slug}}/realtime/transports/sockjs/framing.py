@@ -5,7 +5,7 @@ SockJS carries strings; each string is one JSON object. Two wires exist:
 ``CoreWire`` (the core endpoint, ``REALTIME_SOCKJS_PREFIX``): see the package
 docstring for the frame shapes (``event``/``ack``/``message``/``connect``).
 
-``SignalWire`` (client-signal endpoints such as ``/simple``): the seed's
+``SignalWire`` (client-signal endpoints such as ``/simple``): Django Client Signals'
 ``{"event": name, "data": {kwargs}}`` both ways.
 
 A wire encodes an outgoing envelope to text ONCE; the adapter then writes
@@ -31,7 +31,7 @@ def _encode(obj, encoder=None):
 
 
 def _data(args):
-    """The seed's ``data``: the one argument, None for none, else the list."""
+    """Django Client Signals' ``data``: the one argument, None for none, else the list."""
     if not args:
         return None
     return args[0] if len(args) == 1 else list(args)
@@ -93,7 +93,7 @@ class CoreWire:
 
 
 class SignalWire:
-    """The seed's client-signal wire: ``{"event": name, "data": {...}}``."""
+    """Django Client Signals' client-signal wire: ``{"event": name, "data": {...}}``."""
 
     name = "clientsignal"
 
@@ -107,7 +107,7 @@ class SignalWire:
     def message(self, message):
         return _encode({"event": "message", "data": message}, self.encoder)
 
-    def ack(self, ack_id, args):  # the seed wire has no acks
+    def ack(self, ack_id, args):  # that wire has no acks
         return None
 
     def connected(self, sid):

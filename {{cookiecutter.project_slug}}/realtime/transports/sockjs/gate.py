@@ -19,7 +19,7 @@ connection's ``max_body_size``, so a chunked body cannot grow past it either
 
 It uses tornado's public HTTP interfaces only (``HTTPServerConnectionDelegate``,
 ``HTTPMessageDelegate``, ``HTTPConnection.write_headers/finish/set_max_body_size``);
-``realtime/tests/test_sockjs_limits.py`` fails if tornado stops honouring them.
+``realtime/tests/live/test_sockjs_limits.py`` fails if tornado stops honouring them.
 """
 
 import logging

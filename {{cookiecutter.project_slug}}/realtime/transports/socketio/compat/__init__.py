@@ -6,7 +6,7 @@ Nothing else in the transport reads or writes their private state; the
 private methods our classes override (here, in :mod:`.server` and
 :mod:`.handshake`) are listed in :data:`REQUIRED`, which
 :func:`check_library` checks at start-up (``RealtimeSocketIOServer``) and
-``realtime/tests/test_socketio_compat.py`` checks with more detail: an
+``realtime/tests/unit/test_socketio_compat.py`` checks with more detail: an
 upgrade that moves one fails loudly, naming this file. The versions checked
 are the ones ``pyproject.toml`` pins.
 

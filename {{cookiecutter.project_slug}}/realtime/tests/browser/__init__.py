@@ -1,0 +1,1 @@
+"""Browser tier: headless Chromium (realtime.testing.browser) against live servers."""

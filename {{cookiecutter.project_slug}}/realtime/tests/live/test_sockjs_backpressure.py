@@ -1,0 +1,86 @@
+"""Backpressure over a SockJS websocket: a flooding client is read more slowly, not cut off.
+
+The socket's receivers run in worker threads (:mod:`.workers`); while
+``HIGH_WATER`` of its tasks wait, tornado reads no more frames from it. Before,
+a client with 1,000 tasks waiting was closed (4429 "overloaded").
+"""
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+import websocket
+
+from realtime.testing import LiveServer
+
+from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
+
+FLOOD = 10_000
+#: The flood measures backpressure, not the per-connection event limit (REALTIME_EVENT_RATE): off.
+NO_EVENT_LIMIT = {"REALTIME_TEST_SETTINGS": json.dumps({"REALTIME_EVENT_RATE": 0})}
+
+
+@pytest.fixture(scope="module")
+def sockjs_server():
+    env = {"DJANGO_SETTINGS_MODULE": SIGNAL_SETTINGS, **NO_EVENT_LIMIT}
+    with LiveServer("runsocket", args=["--django"], extra_apps=TEST_APPS, env=env) as server:
+        yield server
+
+
+def frame(event, *args, id=None):
+    message = {"type": "event", "event": event, "args": list(args)}
+    if id is not None:
+        message["id"] = id
+    return json.dumps([json.dumps(message)])
+
+
+def open_ws(server):
+    url = f"ws://127.0.0.1:{server.port}/sockjs/000/{uuid.uuid4().hex[:8]}/websocket"
+    ws = websocket.create_connection(url, timeout=30)
+    assert ws.recv() == "o"
+    return ws
+
+
+def events(ws, name, count, deadline):
+    """Arguments of each ``name`` event received, until ``count`` or the deadline."""
+    got = []
+    ws.settimeout(1)
+    while len(got) < count and time.monotonic() < deadline:
+        try:
+            data = ws.recv()
+        except websocket.WebSocketTimeoutException:
+            continue
+        if not data.startswith("a"):
+            continue
+        for text in json.loads(data[1:]):
+            message = json.loads(text)
+            if message.get("type") == "event" and message.get("event") == name:
+                got.append(message["args"][0])
+    return got
+
+
+def test_ten_thousand_events_back_to_back_all_run_in_order(sockjs_server):
+    room = f"sockjs-flood-{uuid.uuid4().hex[:8]}"
+    sender, receiver = open_ws(sockjs_server), open_ws(sockjs_server)
+    try:
+        receiver.send(frame("join", room, id=1))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # wait for the join's ack
+            data = receiver.recv()
+            if data.startswith("a") and any(json.loads(t).get("type") == "ack" for t in json.loads(data[1:])):
+                break
+        got = []
+        deadline = time.monotonic() + 120
+        reading = threading.Thread(target=lambda: got.extend(events(receiver, "room_message", FLOOD, deadline)))
+        reading.start()
+        for i in range(FLOOD):
+            sender.send(frame("to_room", room, i))  # blocks only while the server stops reading
+        reading.join()
+        assert len(got) == FLOOD, f"{len(got)} of {FLOOD} arrived"
+        assert got == list(range(FLOOD))
+        assert "overloaded" not in sockjs_server.log()
+    finally:
+        sender.close()
+        receiver.close()

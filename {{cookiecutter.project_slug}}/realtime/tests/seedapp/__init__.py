@@ -1,5 +1,0 @@
-"""The django-realtime README's receivers, exactly as written there.
-
-Installed next to the test app in a ``LiveServer`` (see ``test_socketio_seed``)
-to prove that code written for the old project works unchanged.
-"""
