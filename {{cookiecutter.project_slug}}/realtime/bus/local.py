@@ -25,9 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from realtime import conf
 from realtime.bus.base import Bus
 from realtime.bus.localpresence import LocalPresence, LocalStats, SharedPresence
 
@@ -45,7 +45,7 @@ class LocalBus(Bus):
     def __init__(self, directory=None):
         super().__init__()
         directory = (
-            directory or getattr(settings, "REALTIME_LOCAL_BUS_DIR", None) or os.environ.get("REALTIME_LOCAL_BUS_DIR")
+            directory or conf.local_bus_dir() or os.environ.get("REALTIME_LOCAL_BUS_DIR")
         )
         if not directory:
             raise ImproperlyConfigured("REALTIME_LOCAL_BUS_DIR must name a directory for the local bus's sockets.")

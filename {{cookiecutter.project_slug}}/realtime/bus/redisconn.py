@@ -1,6 +1,6 @@
 """Redis connections for the bus: URLs (plain, TLS, unix, Sentinel), and the command link.
 
-``REDIS_URL`` forms (the seed's ``CLIENTSIGNAL_BACKEND`` is an alias):
+``REDIS_URL`` forms (Django Client Signals' ``CLIENTSIGNAL_BACKEND`` is an alias):
 
 * ``redis://[user:password@]host:6379/0``, ``rediss://`` for TLS,
   ``unix:///path/redis.sock?db=0``;
@@ -41,7 +41,7 @@ COMMAND_TIMEOUT = 3
 
 
 def url_setting():
-    """``(setting name, url)``: ``REDIS_URL``, else the seed's ``CLIENTSIGNAL_BACKEND``."""
+    """``(setting name, url)``: ``REDIS_URL``, else Django Client Signals' ``CLIENTSIGNAL_BACKEND``."""
     for name in ("REDIS_URL", "CLIENTSIGNAL_BACKEND"):
         value = getattr(settings, name, None)
         if value:

@@ -3,7 +3,7 @@
 It subclasses :class:`realtime.endpoints.Endpoint`, which owns the connection
 lifecycle (accept, refuse, forget once); this adds the client-signal parts: one
 :class:`~realtime.clientsignal.connection.SignalConnection` per client, its
-``on_open``/``on_close``, and signals in, as the seed's wire carries them.
+``on_open``/``on_close``, and signals in, as Django Client Signals' wire carries them.
 """
 
 import logging

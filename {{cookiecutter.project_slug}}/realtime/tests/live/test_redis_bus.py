@@ -277,7 +277,7 @@ def test_stats_json_lists_other_processes(bus, fake, children, django_user_model
 
 
 def test_channel_prefixes_keep_projects_apart(bus, fake, children, bus_settings, redis_url):
-    """Two projects on one Redis: another prefix (here the seed's CHANNEL_PREFIX alias) hears nothing."""
+    """Two projects on one Redis: another prefix (here Django Client Signals' CHANNEL_PREFIX alias) hears nothing."""
     other_prefix = unique_prefix()
     other = children(
         {"o1": ["r"]},

@@ -137,7 +137,7 @@ def test_client_events_reach_receivers_and_their_return_value_is_the_ack(client)
     c = client()
     assert c.emit("echo", 1, "two", {"three": [3]}) == [1, "two", {"three": [3]}]
     assert c.emit("echo", "one") == "one"
-    assert c.emit("seed_ack", "hi") == "I have received your message!"  # event.ack()
+    assert c.emit("readme_ack", "hi") == "I have received your message!"  # event.ack()
     assert c.emit("double_ack") == "first"  # a second ack is refused, not sent
     assert c.receive("double_ack_refused") is True
     token = unique("noack ü ✓")

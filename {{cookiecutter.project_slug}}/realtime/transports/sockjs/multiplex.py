@@ -13,7 +13,7 @@ to open several channels to one endpoint: ``/``, ``/#2``)::
     client -> server
       sub,<topic>              open a channel to that endpoint (its connect runs)
       msg,<topic>,<payload>    one message of that endpoint's own wire (the
-                               core framing or the seed's client-signal one)
+                               core framing or Django Client Signals' one)
       uns,<topic>              close the channel (its disconnect runs)
 
     server -> client

@@ -20,7 +20,6 @@ Every router uses :class:`~realtime.transports.sockjs.session.RealtimeSession`
 (close frames right on every transport) and the ``handlers`` subclasses.
 """
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from sockjs.tornado import SockJSConnection, SockJSRouter
@@ -52,8 +51,8 @@ DEFAULTS = {
 
 def check_settings():
     """Validate the SockJS settings (at ``runsocket`` start, before any client)."""
-    for name, default in (("REALTIME_SOCKJS_WORKERS", 8), ("REALTIME_SOCKJS_DJANGO_THREADS", 4)):
-        value = getattr(settings, name, default)
+    for name in ("REALTIME_SOCKJS_WORKERS", "REALTIME_SOCKJS_DJANGO_THREADS"):
+        value = conf.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ImproperlyConfigured(f"{name} must be a whole number >= 1 (got {value!r}).")
     for prefix, _endpoint, cls, _wire in mounted():
@@ -62,7 +61,7 @@ def check_settings():
 
 def sockjs_client_url():
     """Where the iframe transports load sockjs-client from: ours, not a CDN."""
-    return getattr(settings, "REALTIME_SOCKJS_CLIENT_URL", None) or static("realtime/sockjs.min.js")
+    return conf.sockjs_client_url() or static("realtime/sockjs.min.js")
 
 
 def endpoint_options(url, connection_class=None):

@@ -16,7 +16,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from django.conf import settings
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.web import Application, FallbackHandler
@@ -80,7 +79,7 @@ def build_application(io_loop, django=False, static=False):
             from django.contrib.staticfiles.handlers import StaticFilesHandler
 
             app = StaticFilesHandler(app)
-        size = int(getattr(settings, "REALTIME_SOCKJS_DJANGO_THREADS", 4))
+        size = conf.sockjs_django_threads()
         executor = ThreadPoolExecutor(size, thread_name_prefix="django")
         container = WSGIContainer(without_head_body(_trimmed_headers(app)), executor=executor)
         routes.append((r".*", FallbackHandler, {"fallback": container}))
@@ -122,7 +121,7 @@ class SockJSServer:
         check_settings()
         self.io_loop = IOLoop.current()
         app = build_application(self.io_loop, self.django, self.static)
-        xheaders = bool(getattr(settings, "REALTIME_SOCKJS_XHEADERS", False))
+        xheaders = conf.sockjs_xheaders()
         prefixes = [prefix for prefix, *_ in mounted()]
         self.http = HTTPServer(RequestGate(app, prefixes), xheaders=xheaders)  # checks headers before bodies
         self.http.listen(self.port, self.address)

@@ -16,8 +16,9 @@ import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
-from django.conf import settings
 from django.db import close_old_connections
+
+from realtime import conf
 
 logger = logging.getLogger("realtime")
 
@@ -38,7 +39,7 @@ def pool():
     global _pool
     with _pool_lock:
         if _pool is None:
-            size = int(getattr(settings, "REALTIME_SOCKJS_WORKERS", 8))
+            size = conf.sockjs_workers()
             _pool = ThreadPoolExecutor(max(1, size), thread_name_prefix="realtime-sockjs")
         return _pool
 
