@@ -93,7 +93,8 @@ def test_broadcast_client_signal_sent_from_a_plain_process(cluster):
 
                 clients.append(SockJSTestClient(server.url + SIGNAL_URL, timeout=10))
         cluster.shell(
-            "from realtime.tests.live.redis_signals import bus_signal; bus_signal.send(sender=None, text='from-shell', n=1)"
+            "from realtime.tests.live.redis_signals import bus_signal; "
+            "bus_signal.send(sender=None, text='from-shell', n=1)"
         )
         for server, c in zip(cluster.servers, clients):
             assert c.receive("bus_signal", timeout=10) == {"text": "from-shell", "n": 1}, server.log()[-3000:]
