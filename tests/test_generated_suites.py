@@ -6,7 +6,9 @@ examples, no deploy files (so nothing in realtime/ may lean on the other
 transport or on Redis). The socketio-only one is baked with a hostile name
 (quotes, a backslash, non-ASCII letters) to show such a name changes nothing.
 Each suite runs as a user would run it: ``python -m pytest`` at the project
-root, with this venv's Python.
+root, with this venv's Python. The richest suite is cut into shards (its test
+files dealt round-robin, so every file runs exactly once) that pytest-xdist
+spreads over the CI machine's cores next to the other template tests.
 """
 
 import os
@@ -32,13 +34,27 @@ SUITES = {
 SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|errors?|skipped|deselected).*?|no tests ran) in [0-9.]+s", re.M)
 
 
+#: How many shards each suite is cut into.
+SHARDS = {"richest": 4, "socketio-minimal": 1, "sockjs-minimal": 1}
+RUNS = [(name, shard) for name in SUITES for shard in range(SHARDS[name])]
+
+
+def shard_files(project, name, shard):
+    """The test files of ``shard``: every ``shard``-th of the project's sorted test files."""
+    found = [*project.rglob("test_*.py"), *project.rglob("tests.py")]
+    files = sorted(p.relative_to(project).as_posix() for p in found)
+    assert files, f"{name}: no test files in {project}"
+    return files[shard :: SHARDS[name]]
+
+
 @pytest.mark.timeout(1500)
-@pytest.mark.parametrize("name", list(SUITES))
-def test_generated_suite_passes(tmp_path, name):
+@pytest.mark.parametrize(("name", "shard"), RUNS, ids=[f"{name}-{shard + 1}of{SHARDS[name]}" for name, shard in RUNS])
+def test_generated_suite_passes(tmp_path, name, shard):
     project = bake(tmp_path, **SUITES[name])
+    files = shard_files(project, name, shard) if SHARDS[name] > 1 else []
     env = child_env(REALTIME_ARTIFACTS_DIR=str(tmp_path / "artifacts"))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *files],
         cwd=project,
         env=env,
         capture_output=True,
