@@ -13,18 +13,23 @@ tool (``realtime.testing.needs``).
 import contextlib
 import os
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import psycopg
 
 ADMIN_URL_VARIABLE = "REALTIME_TEST_POSTGRES_URL"
 DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def admin_url():
+def admin_url() -> str:
     """A URL of the server with a user that may create and drop databases."""
     return os.environ.get(ADMIN_URL_VARIABLE) or DEFAULT_ADMIN_URL
 
 
-def _shown(url):
+def _shown(url: str) -> str:
     """``url`` without its password, for messages."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -33,14 +38,14 @@ def _shown(url):
     return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, "", ""))
 
 
-def connect(url=None):
+def connect(url: str | None = None) -> "psycopg.Connection[tuple[Any, ...]]":
     """An autocommit psycopg connection (3 s to connect): the server's administration."""
     import psycopg
 
     return psycopg.connect(url or admin_url(), autocommit=True, connect_timeout=3)
 
 
-def need_postgres():
+def need_postgres() -> str:
     """The admin URL; skips the calling test when no server answers there (fails it in CI)."""
     import psycopg
 
@@ -64,20 +69,20 @@ def need_postgres():
 class TemporaryDatabase:
     """A database of its own on the server: ``url`` for ``DATABASE_URL``; dropped by ``drop()``."""
 
-    def __init__(self, prefix="realtime_test"):
+    def __init__(self, prefix: str = "realtime_test") -> None:
         self.admin = need_postgres()
         self.name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         parts = urlsplit(self.admin)
         self.url = urlunsplit((parts.scheme, parts.netloc, f"/{self.name}", parts.query, ""))
         self._execute("CREATE DATABASE {}")
 
-    def _execute(self, statement):
+    def _execute(self, statement: str) -> None:
         from psycopg import sql
 
         with connect(self.admin) as admin:
             admin.execute(sql.SQL(statement).format(sql.Identifier(self.name)))
 
-    def refuse_connections(self):
+    def refuse_connections(self) -> None:
         """An outage, as clients see one: open connections are cut, new ones refused."""
         self._execute("ALTER DATABASE {} ALLOW_CONNECTIONS false")
         with connect(self.admin) as admin:
@@ -86,30 +91,30 @@ class TemporaryDatabase:
                 [self.name],
             )
 
-    def accept_connections(self):
+    def accept_connections(self) -> None:
         """The end of the outage."""
         self._execute("ALTER DATABASE {} ALLOW_CONNECTIONS true")
 
     @contextlib.contextmanager
-    def outage(self):
+    def outage(self) -> Iterator[None]:
         self.refuse_connections()
         try:
             yield
         finally:
             self.accept_connections()
 
-    def query(self, statement, params=()):
+    def query(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one query on this database (the test's own look, not through Django)."""
         with connect(self.url) as conn:
             return conn.execute(statement, params).fetchall()
 
-    def drop(self):
+    def drop(self) -> None:
         """Drop the database, even with connections still open to it (PostgreSQL 13+)."""
         self._execute("DROP DATABASE IF EXISTS {} WITH (FORCE)")
 
 
 @contextlib.contextmanager
-def temporary_database(prefix="realtime_test"):
+def temporary_database(prefix: str = "realtime_test") -> Iterator[TemporaryDatabase]:
     """``with temporary_database() as db:`` a fresh database (``db.url``), dropped afterwards."""
     database = TemporaryDatabase(prefix)
     try:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -24,19 +25,19 @@ DOWN_AFTER_MS = 1000
 
 
 class SentinelCluster:
-    def __init__(self):
+    def __init__(self) -> None:
         self.sentinel_binary = need("redis-sentinel", "apt-get install redis-sentinel (or redis-server, which has it)")
         self.master = RedisServer()
         self.replica = RedisServer()
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.dir = Path(tempfile.mkdtemp(prefix="realtime-sentinel-"))
-        self.sentinels = []
+        self.sentinels: list[subprocess.Popen[bytes]] = []
 
-    def url(self, db=0):
+    def url(self, db: int = 0) -> str:
         hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
         return f"redis+sentinel://{hosts}/{MASTER}/{db}"
 
-    def start(self):
+    def start(self) -> "SentinelCluster":
         self.master.start()
         self.replica.start()
         self.replica.client().execute_command("REPLICAOF", "127.0.0.1", self.master.port)
@@ -57,10 +58,10 @@ class SentinelCluster:
         self._wait(self._ready, "the sentinels did not see the master, the replica and each other")
         return self
 
-    def sentinel(self, i=0):
+    def sentinel(self, i: int = 0) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.sentinel_ports[i], socket_timeout=2)
 
-    def _ready(self):
+    def _ready(self) -> bool:
         for i in range(len(self.sentinel_ports)):
             s = self.sentinel(i)
             replicas = s.execute_command("SENTINEL", "REPLICAS", MASTER)
@@ -69,24 +70,25 @@ class SentinelCluster:
                 return False
         return self.replica.client().info("replication").get("master_link_status") == "up"
 
-    def master_port(self):
+    def master_port(self) -> int:
         """The port the sentinels now say is the master's."""
         host, port = self.sentinel().execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER)
         return int(port)
 
-    def kill_master(self):
+    def kill_master(self) -> None:
         """SIGKILL the master: no goodbye to its clients' or sentinels' questions."""
+        assert self.master.process is not None, "start() the cluster first"
         self.master.process.send_signal(signal.SIGKILL)
         self.master.process.wait(10)
 
-    def wait_failover(self, timeout=30):
+    def wait_failover(self, timeout: float = 30) -> float:
         """Wait until the sentinels name the replica as master; returns the seconds it took."""
         started = time.monotonic()
         self._wait(lambda: self.master_port() == self.replica.port, "no failover to the replica", timeout)
         return time.monotonic() - started
 
     @staticmethod
-    def _wait(predicate, what, timeout=30):
+    def _wait(predicate: Callable[[], object], what: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -97,7 +99,7 @@ class SentinelCluster:
             time.sleep(0.1)
         raise AssertionError(what)
 
-    def stop(self):
+    def stop(self) -> None:
         for process in self.sentinels:
             if process.poll() is None:
                 process.terminate()

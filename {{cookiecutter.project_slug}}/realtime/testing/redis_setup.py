@@ -42,13 +42,13 @@ def bus_env() -> Iterator[dict[str, str]]:
 class RedisServer:
     """A private redis-server (no persistence) on a free port; restartable on the same port."""
 
-    def __init__(self, password=None, tls=False):
+    def __init__(self, password: str | None = None, tls: bool = False) -> None:
         # Skips the test without one (fails it in CI).
         self.binary = need("redis-server", "apt-get install redis-server (tests start their own, on a free port)")
         self.port = free_port()
         self.password = password
         self.dir = tempfile.mkdtemp(prefix="realtime-redis-")
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.tls = tls
         if tls:  # a self-signed certificate for 127.0.0.1, trusted by our URL's ssl_ca_certs
             self.cert = os.path.join(self.dir, "cert.pem")
@@ -75,14 +75,14 @@ class RedisServer:
                 capture_output=True,
             )
 
-    def url(self, db=0, password=None):
+    def url(self, db: int = 0, password: str | None = None) -> str:
         password = self.password if password is None else password
         auth = f":{password}@" if password else ""
         if self.tls:
             return f"rediss://{auth}127.0.0.1:{self.port}/{db}?ssl_ca_certs={self.cert}"
         return f"redis://{auth}127.0.0.1:{self.port}/{db}"
 
-    def start(self):
+    def start(self) -> "RedisServer":
         args = [
             self.binary,
             "--port",
@@ -124,16 +124,16 @@ class RedisServer:
                 time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
-    def stop(self):
+    def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
 
-    def client(self, db=0):
+    def client(self, db: int = 0) -> redis.Redis:
         return redis.Redis.from_url(self.url(db=db))
 
 
-def shared_redis_url():
+def shared_redis_url() -> str | None:
     """The shared server's URL, or None when nothing answers there."""
     url = os.environ.get("REALTIME_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:

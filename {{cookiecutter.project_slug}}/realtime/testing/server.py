@@ -11,7 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 
@@ -63,7 +63,10 @@ def _project_root() -> Path:
 
 
 #: The command that serves each transport (from :mod:`realtime.transports.catalog`).
-TRANSPORT_COMMANDS = {name: entry["command"] for name, entry in catalog.TRANSPORTS.items()}
+#: (The catalog is plain data, which mypy infers as dicts of ``object``: its entries are read as ``Any``.)
+TRANSPORT_COMMANDS: dict[str, str] = {
+    name: entry["command"] for name, entry in cast("dict[str, dict[str, Any]]", catalog.TRANSPORTS).items()
+}
 
 
 class LiveServer:

@@ -2,7 +2,7 @@
 
 Each is a :class:`Backend`: how to configure process ``slot`` (0 is the test
 process, 1.. its children) and what it promises beyond fan-out. A project's
-networked buses add theirs from ``realtime/tests/<name>_harness.py`` modules
+networked buses add theirs from ``realtime/tests/live/<name>_harness.py`` modules
 that define ``contract_backend()`` (deleted with that option), as
 ``realtime.testing.setups`` does for cross-transport tests. To run the suite
 on your own backend, add a :class:`Backend` for it to :func:`backends`.
@@ -77,11 +77,11 @@ class ExampleBackend(Backend):
 def backends():
     """Every backend of this project, by name."""
     found = [Backend(), LocalBackend(), ExampleBackend()]
-    import realtime.tests as package
+    import realtime.tests.live as package
 
     for module in pkgutil.iter_modules(package.__path__):
         if module.name.endswith("_harness"):
-            made = getattr(importlib.import_module(f"realtime.tests.{module.name}"), "contract_backend", None)
+            made = getattr(importlib.import_module(f"realtime.tests.live.{module.name}"), "contract_backend", None)
             if made is not None:
                 found.append(made())
     return {backend.name: backend for backend in found}

@@ -20,7 +20,7 @@ from realtime import bus as bus_module
 from realtime import conf, dispatch
 from realtime.bus.memory import MemoryBus
 from realtime.registry import connected_sockets
-from realtime.tests import bus_harness as harness
+from realtime.tests.live import bus_harness as harness
 from realtime.tests.live.bus_backends import backends
 from realtime.tests.live.bus_harness import Child, connect, frames_for, install, wait_for
 

@@ -15,7 +15,7 @@ from realtime import dispatch
 from realtime.bus.redis import RedisBus
 from realtime.registry import connected_sockets
 
-from realtime.tests import redis_harness as harness
+from realtime.tests.live import redis_harness as harness
 from realtime.tests.live.redis_harness import RedisServer, connect, frames_for, install, unique_prefix, wait_for
 
 #: dispatch.connect() tidies the DB connection (as a view would): give it one.

@@ -19,7 +19,7 @@ from realtime.bus import redis as redis_bus
 from realtime.bus.redis import RedisBus
 from realtime.exceptions import BusUnavailable
 from realtime.registry import connected_sockets
-from realtime.tests import redis_harness as harness
+from realtime.tests.live import redis_harness as harness
 from realtime.tests.live.redis_harness import RedisServer, connect, install, unique_prefix, wait_for
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from realtime import dispatch
 from realtime.bus.redis import RedisBus
 from realtime.registry import connected_sockets
 from realtime.testing.redis_sentinel import SentinelCluster
-from realtime.tests import redis_harness as harness
+from realtime.tests.live import redis_harness as harness
 from realtime.tests.live.redis_harness import Child, connect, frames_for, install, unique_prefix, wait_for
 
 pytestmark = pytest.mark.django_db
