@@ -37,6 +37,8 @@ const DEFAULTS = {
   drainSeconds: 15, // ...or this long after the last send (a saturated server: the rest counts as late)
   pids: [], // server processes: RSS and CPU read from /proc
   clkTck: 100,
+  memoryOnly: false, // connect, measure KB per connection, hold holdSeconds (for a memory profile), stop
+  holdSeconds: 0,
 };
 
 const now = () => performance.now();
@@ -437,6 +439,13 @@ async function main() {
   result.connect = { ...summary(times), all_seconds: wall, per_s: cfg.clients / wall };
   await sleep(500);
   result.kb_per_connection = (serverRssKb(cfg.pids) - rss0) / cfg.clients;
+  if (cfg.memoryOnly) {
+    log(`holding ${cfg.clients} idle connections for ${cfg.holdSeconds} s`);
+    await sleep(cfg.holdSeconds * 1000);
+    for (const c of [sender, ...clients]) c.close();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
 
   log('warm-up broadcast');
   result.warmup = await broadcastPhase(cfg, run, sender, clients, 'w', 2, 0);
