@@ -69,7 +69,8 @@ class SerialQueue:
     __slots__ = ("_tasks", "_lock", "_running", "_waiters")
 
     def __init__(self):
-        self._tasks = deque()
+        # The deque (about 600 bytes) exists only while tasks wait: an idle socket pays nothing.
+        self._tasks = None
         self._lock = threading.Lock()
         self._running = False
         self._waiters = None  # [(asyncio future, its loop)] while readers wait for room
@@ -84,7 +85,7 @@ class SerialQueue:
         import asyncio
 
         with self._lock:
-            if len(self._tasks) < HIGH_WATER:
+            if self._tasks is None or len(self._tasks) < HIGH_WATER:
                 return None
             loop = asyncio.get_running_loop()
             future = loop.create_future()
@@ -101,6 +102,8 @@ class SerialQueue:
     def submit(self, fn, *args):
         """Queue ``fn(*args)`` (never refused: the readers wait for room, see :meth:`room`)."""
         with self._lock:
+            if self._tasks is None:
+                self._tasks = deque()
             self._tasks.append((fn, args))
             if self._running:
                 return
@@ -115,6 +118,7 @@ class SerialQueue:
         _run(fn, args)
         with self._lock:
             if not self._tasks:
+                self._tasks = None
                 self._running = False
                 if self._waiters is not None:
                     self._wake_readers()
