@@ -33,8 +33,8 @@ const DEFAULTS = {
   ackParallel: 100, // that many clients call at once...
   ackRounds: 10, // ...this many times
   connectConcurrency: 100,
-  stallSeconds: 8, // a phase ends when nothing arrived for this long (the rest counts as missing)...
-  drainSeconds: 15, // ...or this long after the last send (a saturated server: the rest counts as late)
+  stallSeconds: 4, // a phase ends when nothing arrived for this long (the rest counts as missing)...
+  drainSeconds: 6, // ...or this long after the last send (a saturated server: the rest counts as late)
   pids: [], // server processes: RSS and CPU read from /proc
   clkTck: 100,
   memoryOnly: false, // connect, measure KB per connection, hold holdSeconds (for a memory profile), stop
@@ -424,7 +424,7 @@ async function main() {
   const cfg = { ...DEFAULTS, ...JSON.parse(process.argv[2] || '{}') };
   if (!cfg.targets.length) throw new Error('no targets: pass {"targets": [{"port": 8000, "proto": "eio"}]}');
   const run = { errors: [], delivered: 0, duplicates: 0, stamp: 0, last: 0, latencies: null };
-  const result = { clients: cfg.clients, targets: cfg.targets };
+  const result = { clients: cfg.clients, targets: cfg.targets, drain_seconds: cfg.drainSeconds };
 
   // The sender (not in the room) connects first and calls once, so what the
   // first connection loads lazily is not counted as the clients' memory.
