@@ -431,13 +431,13 @@ async function main() {
   const sender = new Client(cfg.targets[0], run);
   await sender.open();
   await sender.call('echo', 'warm-up');
-  await sleep(300);
+  await sleep(200);
   const rss0 = serverRssKb(cfg.pids);
 
   log(`connecting ${cfg.clients} clients`);
   const { clients, wall, times } = await connectAll(cfg, run);
   result.connect = { ...summary(times), all_seconds: wall, per_s: cfg.clients / wall };
-  await sleep(500);
+  await sleep(300);
   result.kb_per_connection = (serverRssKb(cfg.pids) - rss0) / cfg.clients;
   if (cfg.memoryOnly) {
     log(`holding ${cfg.clients} idle connections for ${cfg.holdSeconds} s`);
@@ -452,10 +452,10 @@ async function main() {
   log('ack round trips');
   result.ack_one = await ackPhase(run, [sender], cfg.ackSerial);
   result.ack_many = await ackPhase(run, clients.slice(0, cfg.ackParallel), cfg.ackRounds);
-  await sleep(300);
+  await sleep(200);
   log(`burst of ${cfg.burst}`);
   result.burst = await broadcastPhase(cfg, run, sender, clients, 'b', cfg.burst, 0);
-  await sleep(500);
+  await sleep(300);
   log(`${cfg.rate}/s for ${cfg.seconds} s`);
   result.steady = await broadcastPhase(cfg, run, sender, clients, 's', Math.round(cfg.rate * cfg.seconds), cfg.rate);
   result.errors = run.errors.slice(0, 20);

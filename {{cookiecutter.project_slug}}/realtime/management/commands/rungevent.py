@@ -70,6 +70,7 @@ class Command(BaseCommand):
 
         from realtime import conf, delivery
         from realtime.bus import get_bus
+        from realtime.gcfreeze import freeze_startup_objects
         from realtime.transports.socketio import RealtimeSocketIOServer, build_app
         from realtime.transports.socketio.adapter import SocketIOAdapter
         from realtime.transports.socketio.handler import RealtimeWebSocketHandler
@@ -118,6 +119,7 @@ class Command(BaseCommand):
             port,
             os.getpid(),
         )
+        freeze_startup_objects()
         try:
             server.serve_forever()
         finally:
