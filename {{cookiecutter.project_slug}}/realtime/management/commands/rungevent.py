@@ -76,6 +76,10 @@ class Command(BaseCommand):
         from realtime.transports.socketio.handler import RealtimeWebSocketHandler
 
         conf.check_all()
+        # gevent records each greenlet's spawner and spawn stack for its debugging
+        # tools; a server spawning short-lived writers per client kept ~2.5 KB of that
+        # per idle connection (the benchmark's memory profile).
+        gevent.config.track_greenlet_tree = False
         sio = RealtimeSocketIOServer()
         django_app = None
         if serve_static:
