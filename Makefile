@@ -26,7 +26,7 @@ demo-clean:
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n $(JOBS)
 
-## bench: the performance comparison (ours, the bare libraries, Channels, Node; 38 min measured on 2 busy cores)
+## bench: the performance comparison (ours, the bare libraries, Channels, Node; ~40 min on 2 busy cores: README)
 ##        options: make bench BENCH_ARGS="--clients 1000 --servers rungevent-memory,socketio-bare --repeat 1"
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -33,10 +33,12 @@ const DEFAULTS = {
   ackParallel: 100, // that many clients call at once...
   ackRounds: 10, // ...this many times
   connectConcurrency: 100,
-  stallSeconds: 8, // a phase ends when nothing arrived for this long (the rest counts as missing)...
-  drainSeconds: 15, // ...or this long after the last send (a saturated server: the rest counts as late)
+  stallSeconds: 4, // a phase ends when nothing arrived for this long (the rest counts as missing)...
+  drainSeconds: 6, // ...or this long after the last send (a saturated server: the rest counts as late)
   pids: [], // server processes: RSS and CPU read from /proc
   clkTck: 100,
+  memoryOnly: false, // connect, measure KB per connection, hold holdSeconds (for a memory profile), stop
+  holdSeconds: 0,
 };
 
 const now = () => performance.now();
@@ -422,31 +424,38 @@ async function main() {
   const cfg = { ...DEFAULTS, ...JSON.parse(process.argv[2] || '{}') };
   if (!cfg.targets.length) throw new Error('no targets: pass {"targets": [{"port": 8000, "proto": "eio"}]}');
   const run = { errors: [], delivered: 0, duplicates: 0, stamp: 0, last: 0, latencies: null };
-  const result = { clients: cfg.clients, targets: cfg.targets };
+  const result = { clients: cfg.clients, targets: cfg.targets, drain_seconds: cfg.drainSeconds };
 
   // The sender (not in the room) connects first and calls once, so what the
   // first connection loads lazily is not counted as the clients' memory.
   const sender = new Client(cfg.targets[0], run);
   await sender.open();
   await sender.call('echo', 'warm-up');
-  await sleep(300);
+  await sleep(200);
   const rss0 = serverRssKb(cfg.pids);
 
   log(`connecting ${cfg.clients} clients`);
   const { clients, wall, times } = await connectAll(cfg, run);
   result.connect = { ...summary(times), all_seconds: wall, per_s: cfg.clients / wall };
-  await sleep(500);
+  await sleep(300);
   result.kb_per_connection = (serverRssKb(cfg.pids) - rss0) / cfg.clients;
+  if (cfg.memoryOnly) {
+    log(`holding ${cfg.clients} idle connections for ${cfg.holdSeconds} s`);
+    await sleep(cfg.holdSeconds * 1000);
+    for (const c of [sender, ...clients]) c.close();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
 
   log('warm-up broadcast');
   result.warmup = await broadcastPhase(cfg, run, sender, clients, 'w', 2, 0);
   log('ack round trips');
   result.ack_one = await ackPhase(run, [sender], cfg.ackSerial);
   result.ack_many = await ackPhase(run, clients.slice(0, cfg.ackParallel), cfg.ackRounds);
-  await sleep(300);
+  await sleep(200);
   log(`burst of ${cfg.burst}`);
   result.burst = await broadcastPhase(cfg, run, sender, clients, 'b', cfg.burst, 0);
-  await sleep(500);
+  await sleep(300);
   log(`${cfg.rate}/s for ${cfg.seconds} s`);
   result.steady = await broadcastPhase(cfg, run, sender, clients, 's', Math.round(cfg.rate * cfg.seconds), cfg.rate);
   result.errors = run.errors.slice(0, 20);

@@ -60,7 +60,8 @@ def delivered(runs):
     errors = sum(_values(runs, ("error_count",)))
     text = "all" if got == want and want else f"{got:,}/{want:,}"
     if any(r.get(phase, {}).get("cut_by_drain_deadline") for r in runs for phase in ("burst", "steady")):
-        text += " (saturated: the rest still arriving 15 s after the last send)"
+        drain = max(r.get("drain_seconds", 15) for r in runs if "fatal" not in r)
+        text += f" (saturated: the rest still arriving {drain:g} s after the last send)"
     failed = sum(1 for r in runs if "fatal" in r)
     if failed:
         text += f", {failed} run(s) failed"

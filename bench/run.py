@@ -80,9 +80,9 @@ def parse_args(argv=None):
 def burst_messages(args, n, rate):
     """Messages in a burst: enough for ``--burst-seconds`` at the last rate seen (5 to 200).
 
-    200 stays below the servers' per-socket queue limits (our ``MAX_PENDING_EVENTS`` is 256: a
-    longer burst measures drops); 5 keeps a slow server's burst a burst, and sizing by the last
-    rate keeps Django Channels from taking minutes per run.
+    200 stays below the point where our servers stop reading the sender (256 of its events waiting:
+    backpressure), so a burst measures the fan-out, not the sender being slowed down; 5 keeps a slow
+    server's burst a burst, and sizing by the last rate keeps Django Channels from taking minutes per run.
     """
     deliveries = rate * args.burst_seconds if rate else args.burst_deliveries
     return max(5, min(200, -(-int(deliveries) // n)))

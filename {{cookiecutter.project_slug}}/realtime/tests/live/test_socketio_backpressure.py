@@ -7,6 +7,7 @@ run, in order, and other clients are served meanwhile. Raw websockets
 """
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -174,3 +175,37 @@ def test_flood_over_long_polling_is_held_back_not_dropped(gevent_server):
             sender.emit("to_room", room, i, ack=False)
         got = [receiver.receive("room_message", timeout=60) for _ in range(count)]
         assert got == list(range(count))
+
+
+def test_a_client_that_never_reads_does_not_hold_up_the_others(gevent_server):
+    """Its frames wait in its own queue (its writer blocked on its full socket); others get theirs."""
+    room = unique("stalled")
+    url = gevent_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    stalled = websocket.create_connection(url, timeout=30, sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
+    assert stalled.recv().startswith("0{")
+    stalled.send("40")
+    while not stalled.recv().startswith("40{"):
+        pass
+    stalled.send("4299" + json.dumps(["join", room]))
+    while not stalled.recv().startswith("4399"):
+        pass
+    fast, sender = Raw(gevent_server), Raw(gevent_server)
+    try:
+        fast.join(room)
+        count, payload = 2_000, "x" * 4096  # 8 MB: far more than the stalled client's socket buffers hold
+        got = []
+        deadline = time.monotonic() + 120
+        reading = threading.Thread(target=fast.collect, args=("room_message", count, got, deadline))
+        reading.start()
+        started = time.monotonic()
+        for i in range(count):
+            sender.ws.send("42" + json.dumps(["to_room", room, [i, payload]]))
+        reading.join()
+        took = time.monotonic() - started
+        assert [v[0] for _, v in got] == list(range(count)), f"{len(got)} of {count} reached the reading client"
+        print(f"\n{count} messages of 4 KB reached the reading client in {took:.2f}s; the other never read")
+        assert "Traceback" not in gevent_server.log()
+    finally:
+        for raw in (fast, sender):
+            raw.close()
+        stalled.close()

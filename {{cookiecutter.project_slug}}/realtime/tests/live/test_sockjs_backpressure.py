@@ -84,3 +84,50 @@ def test_ten_thousand_events_back_to_back_all_run_in_order(sockjs_server):
     finally:
         sender.close()
         receiver.close()
+
+
+def test_ten_thousand_events_over_xhr_send_all_run_in_order(sockjs_server):
+    """Over polling the POST waits while the receivers are behind (it was cut off at 1,000 tasks)."""
+    import requests
+
+    room = f"sockjs-xhr-flood-{uuid.uuid4().hex[:8]}"
+    receiver = open_ws(sockjs_server)
+    base = f"http://127.0.0.1:{sockjs_server.port}/sockjs/000/{uuid.uuid4().hex[:8]}"
+    http = requests.Session()
+    try:
+        receiver.send(frame("join", room, id=1))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # wait for the join's ack
+            data = receiver.recv()
+            if data.startswith("a") and any(json.loads(t).get("type") == "ack" for t in json.loads(data[1:])):
+                break
+        assert http.post(base + "/xhr", timeout=30).text == "o\n"
+        done = threading.Event()
+
+        def poll():  # keeps the polling session attached, as a SockJS client does
+            with requests.Session() as poller:
+                while not done.is_set():
+                    try:
+                        poller.post(base + "/xhr", timeout=30)
+                    except requests.RequestException:
+                        return
+
+        polling = threading.Thread(target=poll, daemon=True)
+        polling.start()
+        got = []
+        deadline = time.monotonic() + 120
+        reading = threading.Thread(target=lambda: got.extend(events(receiver, "room_message", FLOOD, deadline)))
+        reading.start()
+        batch = 200  # messages per POST (under the 8 KB test limit, framed); the old cut-off was 1,000 waiting
+        for start in range(0, FLOOD, batch):
+            body = json.dumps([json.loads(frame("to_room", room, i))[0] for i in range(start, start + batch)])
+            answer = http.post(base + "/xhr_send", data=body, timeout=60)  # answered once there is room
+            assert answer.status_code == 204, (answer.status_code, answer.text[:200])
+        reading.join()
+        done.set()
+        assert len(got) == FLOOD, f"{len(got)} of {FLOOD} arrived"
+        assert got == list(range(FLOOD))
+        assert "overloaded" not in sockjs_server.log()
+    finally:
+        receiver.close()
+        http.close()

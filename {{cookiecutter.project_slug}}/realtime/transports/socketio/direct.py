@@ -9,12 +9,22 @@ together, see :func:`write`); only a client whose socket cannot take them
 right now (or that still has frames queued) falls back to its queue, in
 order. Long-polling clients always use the queue.
 
+With gevent there is no writer greenlet per websocket client either
+(:func:`use_lazy_writers`): Engine.IO parks one per client in ``queue.get``
+for the connection's life (its greenlet, saved stack and closure, about 6 KB
+of every idle connection). Here a client's queue starts a short-lived
+writer only when something is put on it, which sends what waits and ends.
+
 Reach-ins into the libraries are in :mod:`.compat` and :mod:`.pywsgi_compat`.
 """
 
 import logging
 import socket as _socket
 import struct
+
+import gevent
+from engineio import exceptions as eio_exceptions
+from gevent.queue import JoinableQueue
 
 from realtime import outbox
 from realtime.transports.socketio import compat, pywsgi_compat
@@ -60,7 +70,11 @@ class DirectWebSocket(GuardedWebSocket):
         self.pending = None  # frames buffered for this turn's flush
         self.eio_socket = compat.engineio_socket_of(self.app)
         websocket = environ.get("wsgi.websocket")
+        lazy = False
         if websocket is not None and self.eio_socket is not None:
+            lazy = isinstance(self.eio_socket.queue, WakingQueue)
+            if lazy:  # the writer engineio starts in this greenlet is a LazyWriter
+                _starting[gevent.getcurrent()] = self
             self.raw = pywsgi_compat.tcp_socket(websocket)
             try:
                 # Small frames go out at once: Nagle would hold one back until the
@@ -72,6 +86,8 @@ class DirectWebSocket(GuardedWebSocket):
         try:
             return super().__call__(environ, start_response)
         finally:
+            if lazy:
+                _starting.pop(gevent.getcurrent(), None)
             self.raw = None
             if self.eio_socket is not None:
                 compat.detach(self.eio_socket, self)
@@ -181,3 +197,92 @@ def write(server, sockets, frames):
         elif not _batch["scheduled"]:
             _batch["scheduled"] = True
             pywsgi_compat.call_soon(flush)
+
+
+# -- writers on demand (gevent) ------------------------------------------------------
+
+
+class WakingQueue(JoinableQueue):
+    """Engine.IO's outgoing queue that calls ``wake()`` after each put (when a writer is lazy)."""
+
+    __slots__ = ("wake",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wake = None
+
+    def put(self, item, block=True, timeout=None):
+        super().put(item, block, timeout)
+        wake = self.wake
+        if wake is not None:
+            wake()
+
+
+class LazyWriter:
+    """Engine.IO's websocket writer, run only while the client's queue has packets.
+
+    It sends what :meth:`~.compat.EngineIOSocket.poll` returns, as
+    engineio's writer does, and ends when the queue is empty; the next put
+    starts it again. ``None`` on the queue (the connection ends) closes the
+    websocket, as a failed send does. ``join`` is what engineio waits on.
+    """
+
+    __slots__ = ("direct", "greenlet", "done")
+
+    def __init__(self, direct):
+        self.direct = direct
+        self.greenlet = None
+        self.done = False
+
+    def wake(self):  # any greenlet, or the hub (timer pings): spawning never blocks
+        if self.greenlet is None and not self.done:
+            self.greenlet = gevent.spawn(self._drain)
+
+    def _drain(self):
+        direct = self.direct
+        eio_socket = direct.eio_socket
+        try:
+            while not self.done and eio_socket.queue.qsize():
+                try:
+                    packets = eio_socket.poll()
+                except eio_exceptions.QueueEmpty:
+                    break  # only the upgrade's NOOP was there
+                if not packets:  # None: the connection ends
+                    self.done = True
+                    break
+                for pkt in packets:
+                    direct.send(pkt.encode())
+        except Exception:  # the client is gone: engineio's writer ends here too
+            self.done = True
+        finally:
+            self.greenlet = None
+            if self.done:
+                eio_socket.queue.wake = None
+                direct.close()
+
+    def join(self, timeout=None):
+        while self.greenlet is not None:
+            self.greenlet.join(timeout)
+
+
+#: greenlet running a DirectWebSocket (until engineio asks it for its writer) -> that DirectWebSocket
+_starting = {}
+
+
+def use_lazy_writers(eio):
+    """Websocket clients of ``eio`` (a gevent Engine.IO server) get a :class:`LazyWriter`."""
+    eio._async = dict(eio._async, queue=WakingQueue)
+    start = eio.start_background_task
+
+    def start_background_task(target, *args, **kwargs):
+        direct = _starting.pop(gevent.getcurrent(), None) if getattr(target, "__name__", "") == "writer" else None
+        if direct is None:
+            return start(target, *args, **kwargs)
+        writer = LazyWriter(direct)
+        queue = direct.eio_socket.queue
+        queue.wake = writer.wake
+        if queue.qsize():
+            writer.wake()
+        return writer
+
+    eio.start_background_task = start_background_task

@@ -37,7 +37,7 @@ from realtime.requests import request_from_environ
 from realtime.transports.socketio.guard import MAX_DEPTH, too_deep
 from realtime.transports.socketio.handshake import HandshakeMixin
 from realtime.transports.socketio import compat, direct, inbox
-from realtime.transports.socketio.direct import DirectWebSocket
+from realtime.transports.socketio.direct import DirectWebSocket, use_lazy_writers
 from realtime.transports.socketio.socket import SocketIOSocket
 
 logger = logging.getLogger("realtime")
@@ -96,6 +96,7 @@ class RealtimeSocketIOServer(HandshakeMixin, socketio.Server):
         compat.allow_polling_batches(conf.max_message_bytes())
         if self.async_mode == "gevent":
             compat.use_timer_pings()
+            use_lazy_writers(self.eio)
         #: sid -> SocketIOSocket, for this server's connected sockets.
         self.sockets = {}
         #: Set by :meth:`drain_events` on shutdown: events read from then on are not run.

@@ -57,7 +57,8 @@ connection abruptly, as the SockJS protocol requires (on the raw
 ``/websocket``, where each websocket message is one of our frames, so does a
 message that is not JSON); on ``xhr_send``/``jsonp_send`` it answers 500
 ``Broken JSON encoding.``. Close codes: 4000 the server disconnected the
-socket, 4403 refused, 4429 flooding, 1012 the server restarts (reconnect).
+socket, 4403 refused, 1012 the server restarts (reconnect). A client that sends faster
+than its receivers run is read more slowly (backpressure), never cut off.
 
 Client-signal endpoints speak Django Client Signals' ``{"event": name, "data": {...}}``
 both ways (``framing.SignalWire``); errors arrive as the signal ``error``.

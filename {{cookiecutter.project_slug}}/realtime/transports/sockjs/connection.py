@@ -31,7 +31,6 @@ logger = logging.getLogger("realtime")
 CLOSE_DISCONNECT = 4000  # the server called socket.disconnect(): do not reconnect
 CLOSE_REFUSED = 4403  # a socket_connected receiver refused: do not reconnect
 CLOSE_RESTART = 1012  # the server is restarting: reconnect
-CLOSE_OVERLOAD = 4429  # the client sent faster than its receivers run
 
 
 class Shutdown:
@@ -153,7 +152,7 @@ class RealtimeConnection(SockJSConnection):
             info.ip,
             getattr(info, "scheme", "http"),
         )
-        self.socket.queue.submit(self._connect, environ, force=True)
+        self.socket.queue.submit(self._connect, environ)
 
     def _connect(self, environ):  # worker thread
         socket = self.socket
@@ -204,16 +203,14 @@ class RealtimeConnection(SockJSConnection):
             if isinstance(exc, RecursionError):  # json's C decoder stops at Python's recursion limit
                 return self._drop("malformed frame: JSON nested too deeply", "bad_frame")
             return self._drop(f"malformed frame: {str(exc)[:100]}", "bad_frame")
+        # Never refused: the transport stops reading this client while its
+        # receivers are behind (workers.SerialQueue.room), so nothing is lost.
         if kind == "ack":
-            queued = socket.queue.submit(socket._client_ack, *fields)
+            socket.queue.submit(socket._client_ack, *fields)
         elif kind == "message":
-            queued = socket.queue.submit(self._message, fields)
+            socket.queue.submit(self._message, fields)
         else:
-            queued = socket.queue.submit(self._event, *fields)
-        if not queued:
-            logger.warning("%s sends faster than its receivers run; closing it", socket.sid)
-            stats.counters.dropped += 1
-            socket._close(CLOSE_OVERLOAD, "overloaded")
+            socket.queue.submit(self._event, *fields)
 
     def _drop(self, why, code=None):
         stats.counters.dropped += 1
@@ -232,7 +229,7 @@ class RealtimeConnection(SockJSConnection):
     def on_close(self):  # IOLoop
         socket = getattr(self, "socket", None)
         if socket is not None:
-            socket.queue.submit(self._disconnect, force=True)
+            socket.queue.submit(self._disconnect)
 
     def _disconnect(self):  # worker
         socket = self.socket

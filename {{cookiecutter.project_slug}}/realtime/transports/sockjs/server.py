@@ -22,6 +22,7 @@ from tornado.web import Application, FallbackHandler
 from tornado.wsgi import WSGIContainer
 
 from realtime import bus, conf, delivery
+from realtime.gcfreeze import freeze_startup_objects
 from realtime.registry import connected_sockets
 from realtime.transports.sockjs import workers
 from realtime.transports.sockjs.connection import CLOSE_RESTART, Shutdown, close_session
@@ -144,6 +145,7 @@ class SockJSServer:
             self.django,
             self.static,
         )
+        freeze_startup_objects()
         try:
             self.io_loop.start()
         finally:

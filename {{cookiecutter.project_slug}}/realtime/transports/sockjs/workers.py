@@ -22,12 +22,14 @@ from realtime import conf
 
 logger = logging.getLogger("realtime")
 
-#: Tasks a socket may have waiting; a client flooding faster than its
-#: receivers run is cut off here instead of growing memory without bound.
-MAX_PENDING = 1000
-#: Over a websocket the reader stops reading once this many tasks wait, and
-#: reads again at LOW_WATER (see :meth:`SerialQueue.room`): backpressure, so
-#: a websocket client never reaches MAX_PENDING.
+#: A socket's reader stops reading once this many of its tasks wait, and
+#: reads again at LOW_WATER (see :meth:`SerialQueue.room`): backpressure
+#: instead of a cut-off. Every way in waits for room: a websocket (and the raw
+#: one) is not read while tornado awaits ``on_message``'s future; an
+#: ``xhr_send``/``jsonp_send`` POST is not processed (so not answered, and a
+#: SockJS client sends one at a time) until there is room. So a queue holds
+#: at most HIGH_WATER tasks plus one frame's or one POST's messages, and a
+#: frame or POST is bounded by ``REALTIME_MAX_MESSAGE_BYTES``.
 HIGH_WATER = 256
 LOW_WATER = 64
 
@@ -65,36 +67,38 @@ def _run(fn, args):
 class SerialQueue:
     """Run one socket's tasks in a worker thread, one at a time, in order."""
 
-    __slots__ = ("_tasks", "_lock", "_running", "pending_limit", "_waiter")
+    __slots__ = ("_tasks", "_lock", "_running", "_waiters")
 
-    def __init__(self, pending_limit=MAX_PENDING):
-        self._tasks = deque()
+    def __init__(self):
+        # The deque (about 600 bytes) exists only while tasks wait: an idle socket pays nothing.
+        self._tasks = None
         self._lock = threading.Lock()
         self._running = False
-        self.pending_limit = pending_limit
-        self._waiter = None  # (asyncio future, its loop) while the reader waits for room
+        self._waiters = None  # [(asyncio future, its loop)] while readers wait for room
 
     def room(self):
         """On the IOLoop: None, or a future that resolves once the queue is down to LOW_WATER.
 
         Tornado's websocket handler awaits what ``on_message`` returns before
-        it reads the next frame, so returning this future stops reading.
+        it reads the next frame, and the send handlers await it before they
+        take a POST's messages: returning this future stops reading.
         """
         import asyncio
 
         with self._lock:
-            if len(self._tasks) < HIGH_WATER:
+            if self._tasks is None or len(self._tasks) < HIGH_WATER:
                 return None
             loop = asyncio.get_running_loop()
             future = loop.create_future()
-            self._waiter = (future, loop)
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append((future, loop))
             return future
 
-    def _wake_reader(self):
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None:
-            future, loop = waiter
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
+    def _wake_readers(self):
+        waiters, self._waiters = self._waiters, None
+        for future, loop in waiters or ():
+            loop.call_soon_threadsafe(_resolve, future)
 
     @property
     def idle(self):
@@ -102,27 +106,34 @@ class SerialQueue:
         with self._lock:
             return not self._running and not self._tasks
 
-    def submit(self, fn, *args, force=False):
-        """Queue ``fn(*args)``; False if the queue is full (``force`` ignores the limit)."""
+    def submit(self, fn, *args):
+        """Queue ``fn(*args)`` (never refused: the readers wait for room, see :meth:`room`)."""
         with self._lock:
-            if not force and len(self._tasks) >= self.pending_limit:
-                return False
+            if self._tasks is None:
+                self._tasks = deque()
             self._tasks.append((fn, args))
             if self._running:
-                return True
+                return
             self._running = True
         pool().submit(self._step)
-        return True
 
     def _step(self):
         with self._lock:
             fn, args = self._tasks.popleft()
-            if self._waiter is not None and len(self._tasks) <= LOW_WATER:
-                self._wake_reader()
+            if self._waiters is not None and len(self._tasks) <= LOW_WATER:
+                self._wake_readers()
         _run(fn, args)
         with self._lock:
             if not self._tasks:
+                self._tasks = None
                 self._running = False
+                if self._waiters is not None:
+                    self._wake_readers()
                 return
         # one task per turn, so a busy socket cannot starve the others
         pool().submit(self._step)
+
+
+def _resolve(future):
+    if not future.done():
+        future.set_result(None)
