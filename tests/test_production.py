@@ -518,11 +518,15 @@ def sockjs_client_class(project):
     return module.SockJSTestClient
 
 
-def connect_members(stack):
+def connect_members(stack, socketio=None, sockjs=None, names=("sio", "sjs")):
+    """Chat members on every transport (``socketio`` Socket.IO and ``sockjs`` SockJS ones, half on
+    websocket, half polling), connected 8 at a time; nicknames are ``names`` plus a number."""
     url = stack.url
     client_class = sockjs_client_class(stack.project)
-    plans = [("socketio", "websocket" if i % 2 else "polling", f"sio{i}") for i in range(SOCKETIO_CLIENTS)]
-    plans += [("sockjs", "websocket" if i % 2 else "xhr", f"sjs{i}") for i in range(SOCKJS_CLIENTS)]
+    socketio = SOCKETIO_CLIENTS if socketio is None else socketio
+    sockjs = SOCKJS_CLIENTS if sockjs is None else sockjs
+    plans = [("socketio", "websocket" if i % 2 else "polling", f"{names[0]}{i}") for i in range(socketio)]
+    plans += [("sockjs", "websocket" if i % 2 else "xhr", f"{names[1]}{i}") for i in range(sockjs)]
 
     def connect(plan):
         kind, transport, nickname = plan

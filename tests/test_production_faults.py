@@ -30,11 +30,11 @@ import socket
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests import test_production
 from tests.test_production import (
     Chatter,
     SocketIOMember,
@@ -42,7 +42,6 @@ from tests.test_production import (
     explain_losses,
     missing,
     run_stack,
-    sockjs_client_class,
 )
 
 pytestmark = pytest.mark.timeout(500)
@@ -62,18 +61,8 @@ def stack():
 
 
 def connect_members(stack, prefix):
-    client_class = sockjs_client_class(stack.project)
-    plans = [("socketio", "websocket" if i % 2 else "polling", f"{prefix}io{i}") for i in range(MEMBERS)]
-    plans += [("sockjs", "websocket" if i % 2 else "xhr", f"{prefix}js{i}") for i in range(MEMBERS)]
-
-    def connect(plan):
-        kind, transport, nickname = plan
-        if kind == "socketio":
-            return SocketIOMember(stack.url, transport, nickname)
-        return SockJSMember(client_class, stack.url + "/sockjs", transport, nickname)
-
-    with ThreadPoolExecutor(8) as pool:
-        members = list(pool.map(connect, plans))
+    """``MEMBERS`` members per transport (``test_production.connect_members``), all joined."""
+    members = test_production.connect_members(stack, MEMBERS, MEMBERS, names=(f"{prefix}io", f"{prefix}js"))
     deadline = time.monotonic() + 60
     not_joined = [m.nickname for m in members if not m.joined.wait(max(0.1, deadline - time.monotonic()))]
     assert not not_joined, f"could not join: {not_joined}"
