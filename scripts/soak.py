@@ -23,6 +23,7 @@ generator more CPU than the servers. ``--chart`` needs matplotlib (optional).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -216,12 +217,26 @@ def main(argv=None):
     parser.add_argument("--chart", help="write a PNG of RSS and fds over time here (needs matplotlib)")
     parser.add_argument("--json", help="write every sample and the verdict here")
     parser.add_argument("--logs", help="copy the stack's logs (var/*.log) to this folder before it is removed")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="sqlite",
+                        help="postgresql: a throwaway database on REALTIME_TEST_POSTGRES_URL's server (as production)")
     args = parser.parse_args(argv)
 
     from tests import test_production as production
 
     tmp = Path(tempfile.mkdtemp(prefix="rt-soak-", dir="/tmp"))
-    run = production.run_stack(tmp, tls=False)
+    with contextlib.ExitStack() as cleanup:
+        extra_env = None
+        if args.database == "postgresql":
+            from tests.test_production_postgres import postgres_helpers
+
+            database = cleanup.enter_context(postgres_helpers().temporary_database(prefix="rt_soak"))
+            extra_env = {"DATABASE_URL": database.url}
+        return soak(args, production, production.run_stack(tmp, tls=False, database=args.database,
+                                                              extra_env=extra_env), tmp)
+
+
+def soak(args, production, run, tmp):
+    """Run the soak on the stack ``run`` (a ``run_stack`` generator); the exit status."""
     stack = next(run)
     stop = threading.Event()
     try:

@@ -512,8 +512,14 @@ class SockJSMember(Member):
 
 def sockjs_client_class(project):
     """``SockJSTestClient`` from the baked project (stdlib + websocket-client, no Django needed)."""
-    spec = importlib.util.spec_from_file_location("baked_sockjs_client", project / "realtime/testing/sockjs.py")
+    package = project / "realtime/testing/sockjs"  # its modules import one another relatively
+    for name in [name for name in sys.modules if name.partition(".")[0] == "baked_sockjs_client"]:
+        del sys.modules[name]  # another bake's
+    spec = importlib.util.spec_from_file_location(
+        "baked_sockjs_client", package / "__init__.py", submodule_search_locations=[str(package)]
+    )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module.SockJSTestClient
 

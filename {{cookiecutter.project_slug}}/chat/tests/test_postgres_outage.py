@@ -19,7 +19,8 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
+
+from realtime import conf
 
 from realtime.testing import LiveServer
 from realtime.testing.postgres import temporary_database
@@ -43,7 +44,7 @@ def stored_ids(database):
     return {row[0] for row in rows}
 
 
-@pytest.mark.parametrize("transport", settings.REALTIME_TRANSPORTS)
+@pytest.mark.parametrize("transport", conf.transports())
 def test_database_outage_answers_unavailable_and_loses_nothing(database, transport):
     env = {
         "DATABASE_URL": database.url,

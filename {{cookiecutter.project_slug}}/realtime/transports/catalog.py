@@ -73,7 +73,7 @@ TRANSPORTS = {
             "realtime/management/commands/runsocket.py",
             "realtime/static/realtime/sockjs*",
             "realtime/static/realtime/realtime-sockjs.js",
-            "realtime/testing/sockjs.py",
+            "realtime/testing/sockjs",  # the SockJSTestClient package
             "realtime/tests/**/test_sockjs*.py",
             "realtime/tests/**/sockjs_*.py",  # helpers of those tests
             "realtime/tests/testapp/plain_sockjs.py",

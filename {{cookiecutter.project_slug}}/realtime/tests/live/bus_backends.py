@@ -69,8 +69,8 @@ class ExampleBackend(Backend):
     def settings(self, slot=0):
         return {
             "REALTIME_BUS_BACKEND": "realtime.tests.live.example_bus.UDPBus",
-            "REALTIME_UDP_BUS_PEERS": self.peers,
-            "REALTIME_UDP_BUS_ADDRESS": self.peers[slot],
+            "UDP_BUS_PEERS": self.peers,
+            "UDP_BUS_ADDRESS": self.peers[slot],
         }
 
 

@@ -10,8 +10,8 @@ stats are the base parts (this process's own): sharing them is what
 Settings::
 
     REALTIME_BUS_BACKEND = "realtime.tests.live.example_bus.UDPBus"
-    REALTIME_UDP_BUS_PEERS = ["10.0.0.1:9500", "10.0.0.2:9500"]  # every socket process
-    REALTIME_UDP_BUS_ADDRESS = "10.0.0.1:9500"                    # this one's (socket processes)
+    UDP_BUS_PEERS = ["10.0.0.1:9500", "10.0.0.2:9500"]  # every socket process
+    UDP_BUS_ADDRESS = "10.0.0.1:9500"                    # this one's (socket processes)
 """
 
 import logging
@@ -38,10 +38,10 @@ class UDPBus(Bus):
 
     def __init__(self):
         super().__init__()
-        peers = getattr(settings, "REALTIME_UDP_BUS_PEERS", None) or []
-        self.peers = [address(p, "REALTIME_UDP_BUS_PEERS") for p in peers]
-        mine = getattr(settings, "REALTIME_UDP_BUS_ADDRESS", None)
-        self.address = address(mine, "REALTIME_UDP_BUS_ADDRESS") if mine else None
+        peers = getattr(settings, "UDP_BUS_PEERS", None) or []
+        self.peers = [address(p, "UDP_BUS_PEERS") for p in peers]
+        mine = getattr(settings, "UDP_BUS_ADDRESS", None)
+        self.address = address(mine, "UDP_BUS_ADDRESS") if mine else None
         self._sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._listener = self._task = None
 
@@ -58,7 +58,7 @@ class UDPBus(Bus):
     def _start(self):
         """Socket processes: bind this process's address, then run the one listen loop."""
         if self.address is None:
-            raise ImproperlyConfigured("REALTIME_UDP_BUS_ADDRESS must name this socket process's host:port.")
+            raise ImproperlyConfigured("UDP_BUS_ADDRESS must name this socket process's host:port.")
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._listener.bind(self.address)
         self._listener.settimeout(1.0)  # wakes up to see whether the bus was closed

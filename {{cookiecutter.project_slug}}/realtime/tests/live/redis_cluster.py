@@ -8,14 +8,15 @@ import json
 import time
 
 import redis
-from django.conf import settings
+
+from realtime import conf
 
 from realtime.testing import LiveServer
 from realtime.tests.live.redis_harness import delete_prefix, unique_prefix
 from realtime.tests.live.redis_signals import SIGNAL_URL
 
 TEST_APPS = ["realtime.tests.testapp"]
-TRANSPORTS = list(getattr(settings, "REALTIME_TRANSPORTS", ["socketio", "sockjs"]))
+TRANSPORTS = conf.transports()
 COMMANDS = {"socketio": "rungevent", "sockjs": "runsocket"}
 TTL = 3  # seconds: the presence bound the servers of these tests run with
 
@@ -45,7 +46,7 @@ class Cluster:
                 {
                     "REALTIME_PRESENCE_TTL": TTL,
                     "CLIENTSIGNAL_CONNECTIONS": {
-                        **getattr(settings, "CLIENTSIGNAL_CONNECTIONS", {}),
+                        **conf.get("CLIENTSIGNAL_CONNECTIONS"),
                         SIGNAL_URL: "realtime.tests.live.redis_signals.BusSignalConnection",
                     },
                 }

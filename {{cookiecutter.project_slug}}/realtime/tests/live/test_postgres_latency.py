@@ -24,7 +24,8 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
+
+from realtime import conf
 
 from realtime.testing import LiveServer
 from realtime.testing.postgres import temporary_database
@@ -47,7 +48,7 @@ def round_trip(client, n):
     return time.monotonic() - started
 
 
-@pytest.mark.parametrize("transport", settings.REALTIME_TRANSPORTS)
+@pytest.mark.parametrize("transport", conf.transports())
 def test_a_slow_query_does_not_delay_other_clients(database, transport):
     env = {"DATABASE_URL": database.url, "DATABASE_POOL": "true"}
     with LiveServer.for_transport(transport, extra_apps=APPS, env=env, timeout=60) as server:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from realtime import delivery, transports
+from realtime import conf, delivery, transports
 from realtime.sockets import Socket
 from realtime.transports import catalog
 from realtime.transports.base import Transport
@@ -50,7 +50,7 @@ def test_every_entry_has_every_key(name):
 
 
 def test_the_project_serves_what_it_was_baked_with():
-    assert AVAILABLE and set(settings.REALTIME_TRANSPORTS) <= set(AVAILABLE)
+    assert AVAILABLE and set(conf.transports()) <= set(AVAILABLE)
 
 
 @pytest.mark.parametrize("name", AVAILABLE)

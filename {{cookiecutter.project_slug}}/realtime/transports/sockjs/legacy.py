@@ -35,6 +35,7 @@ from sockjs.tornado.transports.htmlfile import HTMLFILE_HEAD
 from sockjs.tornado.util import asynchronous
 
 from realtime import stats
+from realtime.transports.sockjs.messages import only_strings
 
 logger = logging.getLogger("realtime")
 
@@ -132,8 +133,6 @@ class JsonpSendMixin:
             stats.counters.dropped += 1  # tornado's access log has the one line
             _plain_error(self, 500, "Broken JSON encoding.")
             return
-        from realtime.transports.sockjs.handlers import only_strings  # handlers imports this module
-
         try:
             session.on_messages(only_strings(messages, self.request.remote_ip))
         except Exception:

@@ -1,23 +1,8 @@
-"""``SockJSTestClient``: a real SockJS client for tests (websocket or xhr-polling).
+"""The client itself: opening a SockJS session, sending, closing.
 
-::
-
-    with LiveServer("runsocket") as server:
-        with SockJSTestClient(server.url + "/sockjs", cookies=server.login("ann")) as ann:
-            assert ann.emit("whoami")["user"] == "ann"       # the ack's value
-            ann.emit("chat", "hi", ack=False)
-            assert ann.receive("chat") == "hi"
-
-        with SockJSTestClient(server.url + "/simple", clientsignal=True) as client:
-            client.signal("ping", ping="stringping")
-            assert client.receive_signal("pong") == {"pong": "Ponged"}
-
-It speaks the SockJS protocol itself (``o``/``h``/``a[...]``/``c[...]``
-frames), over a raw websocket (websocket-client) or an xhr-polling session
-(long-polling POSTs), with our framing on the core endpoint (see
-``realtime.transports.sockjs``) or Django Client Signals' client-signal wire. Values
-follow the Socket.IO test client's rule: no argument gives ``None``, one
-gives that value, several give a list.
+What is received is read by :mod:`.frames` (and, over xhr-polling, fetched
+by :mod:`.polling`) and waited for through :mod:`.inbox`; this module holds
+the state they share and the calls that go to the server.
 """
 
 import http.client
@@ -34,20 +19,12 @@ from urllib.parse import urlsplit
 
 import websocket
 
-
-def _value(args: tuple[Any, ...] | list[Any]) -> Any:
-    if not args:
-        return None
-    return args[0] if len(args) == 1 else list(args)
+from .frames import _Ack
+from .inbox import _value
+from .polling import XhrPolling
 
 
-class _Ack(threading.Event):
-    """Set when the server acks an emit; ``args`` holds the ack's arguments."""
-
-    args: list[Any] = []
-
-
-class SockJSTestClient:
+class SockJSTestClient(XhrPolling):
     """A connected SockJS client.
 
     ``url``           the endpoint, e.g. ``server.url + "/sockjs"`` (a query
@@ -213,143 +190,3 @@ class SockJSTestClient:
     def signal(self, name: str, /, **data: Any) -> None:
         """Send client signal ``name`` with ``data`` (Django Client Signals' wire)."""
         self._send_obj({"event": name, "data": data})
-
-    # -- receiving -------------------------------------------------------------------------
-    def receive(self, event: str, timeout: float | None = None) -> Any:
-        """The next value of ``event`` (waiting up to ``timeout`` seconds)."""
-        wait = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + wait
-        with self._cond:
-            while not self._queues[event]:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no {event!r} within {wait}s")
-                self._cond.wait(left)
-            return self._queues[event].popleft()
-
-    receive_signal = receive
-
-    def receive_message(self, timeout: float | None = None) -> Any:
-        """The next plain message."""
-        return self.receive("\0message", timeout)
-
-    def receive_raw(self, timeout: float | None = None) -> Any:
-        """The next SockJS message that is not one of our frames, as text."""
-        return self.receive("\0raw", timeout)
-
-    def received(self, event: str) -> list[Any]:
-        with self._cond:
-            return list(self._history[event])
-
-    def assert_nothing(self, event: str, within: float = 0.3) -> None:
-        time.sleep(within)
-        with self._cond:
-            pending = list(self._queues[event])
-        assert not pending, f"unexpected {event!r}: {pending!r}"
-
-    # -- SockJS frames ----------------------------------------------------------------------
-    def _frame(self, frame: str) -> None:
-        if not frame:
-            return
-        kind = frame[0]
-        if kind == "o":
-            if self.opened.is_set() and not self.disconnected.is_set():
-                # A second open frame: our session is gone (its process died) and the server
-                # that answered opened a new one. sockjs-client closes with 1006 too.
-                self.close_code, self.close_reason = 1006, "server lost session"
-                self._stop = True
-                self._closed()
-                return
-            self.opened.set()
-        elif kind == "h":
-            self.heartbeats.append(time.monotonic())
-        elif kind == "a":
-            for text in json.loads(frame[1:]):
-                self._message(text)
-        elif kind == "c":
-            self.close_code, self.close_reason = json.loads(frame[1:])
-            self._closed()
-
-    def _closed(self) -> None:
-        self.opened.set()
-        self.disconnected.set()
-        with self._cond:
-            self._cond.notify_all()
-
-    def _push(self, event: Any, value: Any) -> None:
-        with self._cond:
-            self._history[event].append(value)
-            self._queues[event].append(value)
-            self._cond.notify_all()
-
-    def _message(self, text: str) -> None:
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            obj = None
-        if not isinstance(obj, dict):
-            self._push("\0raw", text)  # not our framing (a plain SockJSConnection)
-            return
-        if self.clientsignal:
-            self._push(obj.get("event"), obj.get("data"))
-            return
-        kind = obj.get("type")
-        if kind == "connect":
-            self.sid = obj["sid"]
-            self.accepted.set()
-        elif kind == "ack":
-            done = self._acks.pop(obj["id"], None)
-            if done is not None:
-                done.args = obj.get("args", [])
-                done.set()
-        elif kind == "message":
-            self._push("\0message", obj.get("data"))
-        elif kind == "event":
-            args = obj.get("args", [])
-            if obj["event"] == "error" and args and isinstance(args[0], dict) and args[0].get("error") == "refused":
-                self.connect_error = args[0].get("message")
-            self._push(obj["event"], _value(args))
-            if obj.get("id") is not None:
-                reply = self.ack_replies.get(obj["event"])
-                reply = reply(*args) if callable(reply) else reply
-                reply = [] if reply is None else list(reply) if isinstance(reply, tuple) else [reply]
-                self._send_obj({"type": "ack", "id": obj["id"], "args": reply})
-
-    def _read_websocket(self) -> None:
-        try:
-            while True:
-                self._frame(self._ws.recv())
-        except Exception:
-            if self.close_code is None:
-                self.close_code, self.close_reason = 1006, "connection dropped"
-            self._closed()
-
-    # -- xhr-polling ---------------------------------------------------------------------------
-    def _request(self, conn: http.client.HTTPConnection, suffix: str, body: bytes = b"") -> tuple[int, str]:
-        headers = {"Content-Type": "text/plain;charset=UTF-8", **self.headers}
-        conn.request("POST", f"{self.path}{self._session}/{suffix}{self.query}", body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-
-    def _poll(self) -> None:
-        self._poll_conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        try:
-            while not self._stop and not self.disconnected.is_set():
-                status, body = self._request(self._poll_conn, "xhr")
-                if status != 200:
-                    self.connect_error = status
-                    break
-                for line in body.splitlines():
-                    self._frame(line)
-        except Exception:
-            if self.close_code is None:
-                self.close_code, self.close_reason = 1006, "connection dropped"
-        self._closed()
-
-    def _xhr_send(self, body: str | bytes) -> int:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            status, _ = self._request(conn, "xhr_send", body.encode() if isinstance(body, str) else body)
-            return status
-        finally:
-            conn.close()
