@@ -39,6 +39,7 @@ from tests.test_production import (
     Chatter,
     SocketIOMember,
     SockJSMember,
+    close_all,
     explain_losses,
     missing,
     run_stack,
@@ -239,8 +240,4 @@ def test_production_faults_lose_no_acknowledged_message(stack):
         assert failed <= len(tunnels), f"{failed} sends failed: {[e for c in chatters for e in c.errors][:5]}"
         assert all(m.joined.wait(30) for m in members), [m.nickname for m in members if not m.joined.is_set()]
     finally:
-        for member in members:
-            try:
-                member.close()
-            except Exception:
-                pass
+        close_all(members)
