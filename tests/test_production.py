@@ -524,11 +524,24 @@ def sockjs_client_class(project):
     return module.SockJSTestClient
 
 
-def connect_members(stack):
+def close_all(members):
+    """Close every member, whatever one raises (a test's ``finally``: the first failure is the one to see)."""
+    for member in members:
+        try:
+            member.close()
+        except Exception:
+            pass
+
+
+def connect_members(stack, socketio=None, sockjs=None, names=("sio", "sjs")):
+    """Chat members on every transport (``socketio`` Socket.IO and ``sockjs`` SockJS ones, half on
+    websocket, half polling), connected 8 at a time; nicknames are ``names`` plus a number."""
     url = stack.url
     client_class = sockjs_client_class(stack.project)
-    plans = [("socketio", "websocket" if i % 2 else "polling", f"sio{i}") for i in range(SOCKETIO_CLIENTS)]
-    plans += [("sockjs", "websocket" if i % 2 else "xhr", f"sjs{i}") for i in range(SOCKJS_CLIENTS)]
+    socketio = SOCKETIO_CLIENTS if socketio is None else socketio
+    sockjs = SOCKJS_CLIENTS if sockjs is None else sockjs
+    plans = [("socketio", "websocket" if i % 2 else "polling", f"{names[0]}{i}") for i in range(socketio)]
+    plans += [("sockjs", "websocket" if i % 2 else "xhr", f"{names[1]}{i}") for i in range(sockjs)]
 
     def connect(plan):
         kind, transport, nickname = plan
@@ -789,11 +802,7 @@ def test_production_stack_through_haproxy(stack):
         )
         assert lost_count == 0, explain_losses(members, lost)
     finally:
-        for member in members:
-            try:
-                member.close()
-            except Exception:
-                pass
+        close_all(members)
 
     # 6. HAProxy logged the polling traffic without its session ids (Engine.IO's `sid=` query,
     # SockJS's /<server>/<session>/ path); nothing the stack wrote is open to other users

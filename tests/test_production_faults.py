@@ -30,19 +30,19 @@ import socket
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests import test_production
 from tests.test_production import (
     Chatter,
     SocketIOMember,
     SockJSMember,
+    close_all,
     explain_losses,
     missing,
     run_stack,
-    sockjs_client_class,
 )
 
 pytestmark = pytest.mark.timeout(500)
@@ -62,18 +62,8 @@ def stack():
 
 
 def connect_members(stack, prefix):
-    client_class = sockjs_client_class(stack.project)
-    plans = [("socketio", "websocket" if i % 2 else "polling", f"{prefix}io{i}") for i in range(MEMBERS)]
-    plans += [("sockjs", "websocket" if i % 2 else "xhr", f"{prefix}js{i}") for i in range(MEMBERS)]
-
-    def connect(plan):
-        kind, transport, nickname = plan
-        if kind == "socketio":
-            return SocketIOMember(stack.url, transport, nickname)
-        return SockJSMember(client_class, stack.url + "/sockjs", transport, nickname)
-
-    with ThreadPoolExecutor(8) as pool:
-        members = list(pool.map(connect, plans))
+    """``MEMBERS`` members per transport (``test_production.connect_members``), all joined."""
+    members = test_production.connect_members(stack, MEMBERS, MEMBERS, names=(f"{prefix}io", f"{prefix}js"))
     deadline = time.monotonic() + 60
     not_joined = [m.nickname for m in members if not m.joined.wait(max(0.1, deadline - time.monotonic()))]
     assert not not_joined, f"could not join: {not_joined}"
@@ -250,8 +240,4 @@ def test_production_faults_lose_no_acknowledged_message(stack):
         assert failed <= len(tunnels), f"{failed} sends failed: {[e for c in chatters for e in c.errors][:5]}"
         assert all(m.joined.wait(30) for m in members), [m.nickname for m in members if not m.joined.is_set()]
     finally:
-        for member in members:
-            try:
-                member.close()
-            except Exception:
-                pass
+        close_all(members)

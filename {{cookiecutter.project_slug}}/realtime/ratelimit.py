@@ -96,25 +96,13 @@ def _owner_refusal(socket):
     key = owner_key(socket) if rate else None
     if key is None:
         return None
-    bucket = _owner_bucket(key, rate, burst)
-    wait = bucket.take()
-    if not wait:
-        return None
-    stats.counters.dropped += 1
-    if not bucket.refusing:
-        bucket.refusing = True
-        logger.warning(
-            "refusing events from %s (on %s): over REALTIME_USER_EVENT_RATE (%g/s, burst %g) across its connections",
-            key.split(":")[0] if key.startswith("session:") else key,
-            socket.sid,
-            rate,
-            burst,
-        )
-    return {
-        "error": "rate_limited",
-        "message": f"Too many events from your connections together: at most {rate:g} a second ({burst:g} at once).",
-        "retry_after": wait,
-    }
+    return _take(
+        _owner_bucket(key, rate, burst),
+        (rate, burst),
+        "refusing events from %s (on %s): over REALTIME_USER_EVENT_RATE (%g/s, burst %g) across its connections",
+        (key.split(":")[0] if key.startswith("session:") else key, socket.sid),
+        "Too many events from your connections together",
+    )
 
 
 def _connection_refusal(socket):
@@ -124,20 +112,32 @@ def _connection_refusal(socket):
     bucket = getattr(socket, "event_bucket", None)
     if bucket is None:
         bucket = socket.event_bucket = TokenBucket(rate, burst)
+    return _take(
+        bucket,
+        (rate, burst),
+        "refusing events from %s: over REALTIME_EVENT_RATE (%g/s, burst %g); raise it if this client is legitimate",
+        (socket.sid,),
+        "Too many events",
+    )
+
+
+def _take(bucket, limit, log_format, who, message):
+    """None if ``bucket`` lets one more event pass, else the ``rate_limited`` error to answer.
+
+    Shared by the per-connection and the per-owner limit so both count, log
+    (one line per streak: ``log_format`` with ``who`` then the rate and burst)
+    and answer alike.
+    """
     wait = bucket.take()
     if not wait:
         return None
+    rate, burst = limit
     stats.counters.dropped += 1
     if not bucket.refusing:
         bucket.refusing = True
-        logger.warning(
-            "refusing events from %s: over REALTIME_EVENT_RATE (%g/s, burst %g); raise it if this client is legitimate",
-            socket.sid,
-            rate,
-            burst,
-        )
+        logger.warning(log_format, *who, rate, burst)
     return {
         "error": "rate_limited",
-        "message": f"Too many events: at most {rate:g} a second ({burst:g} at once).",
+        "message": f"{message}: at most {rate:g} a second ({burst:g} at once).",
         "retry_after": wait,
     }

@@ -15,19 +15,10 @@ from chat.tests.browser import (
 )
 from chat.tests.test_chat_live import join
 from realtime import conf
-from realtime.testing.redis_setup import RedisServer, shared_redis_url
+from realtime.tests.live import redis_harness
 
-
-@pytest.fixture(scope="module")
-def redis_url():
-    """The shared redis-server when one answers, else a private one started here."""
-    url = shared_redis_url()
-    if url:
-        yield url
-        return
-    server = RedisServer().start()
-    yield server.url()
-    server.stop()
+#: The shared redis-server when one answers, else a private one (the Redis bus tests' fixture).
+redis_url = redis_harness.redis_url
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ by a new wire client each time, and by a page opened once in Chromium whose
 ``Realtime.connect()`` connection must reconnect by itself after each restart.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -109,20 +110,15 @@ def wait_for(condition, what, process, log_path, timeout=90):
     raise AssertionError(f"timed out waiting for {what}:\n{log_path.read_text()}")
 
 
-@pytest.mark.timeout(400)
-def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    receivers = copy_project(project)
-    transports = conf.transports()
-    port = free_ports(len(transports))[0]
-    # Each transport on its process's port: rundev puts SockJS after Socket.IO when there are both.
-    endpoints = {t: port + (1 if t == "sockjs" and "socketio" in transports else 0) for t in transports}
+@contextlib.contextmanager
+def rundev(project, tmp_path, port, extra_apps):
+    """``manage.py rundev --reload`` in the copied ``project`` on ``port``, its output in ``rundev.log``:
+    yields ``(process, log path)``, and stops the whole process group after the block."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "realtime.testing.settings",
         "REALTIME_TEST_BASE_SETTINGS": os.environ["DJANGO_SETTINGS_MODULE"],
-        "REALTIME_TEST_EXTRA_APPS": "devloopapp,realtime.tests.testapp",  # the test app: a page to open
+        "REALTIME_TEST_EXTRA_APPS": extra_apps,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -139,9 +135,7 @@ def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
             start_new_session=True,
         )
     try:
-        with chromium() as browser:
-            page = browser.new_page()
-            run_the_loop(process, log_path, receivers, endpoints, page, port)
+        yield process, log_path
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -150,6 +144,22 @@ def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.mark.timeout(400)
+def test_edit_break_and_fix_a_receiver_while_rundev_reloads(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    receivers = copy_project(project)
+    transports = conf.transports()
+    port = free_ports(len(transports))[0]
+    # Each transport on its process's port: rundev puts SockJS after Socket.IO when there are both.
+    endpoints = {t: port + (1 if t == "sockjs" and "socketio" in transports else 0) for t in transports}
+    apps = "devloopapp,realtime.tests.testapp"  # the test app: a page to open
+    with rundev(project, tmp_path, port, apps) as (process, log_path):
+        with chromium() as browser:
+            page = browser.new_page()
+            run_the_loop(process, log_path, receivers, endpoints, page, port)
 
 
 #: The page's connections (one per transport) each ask; null for one that is not connected (yet).
@@ -214,36 +224,8 @@ def test_rundev_starts_while_the_code_is_broken_and_serves_once_fixed(tmp_path):
     transports = conf.transports()
     port = free_ports(len(transports))[0]
     first = transports[0] if "socketio" not in transports else "socketio"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "realtime.testing.settings",
-        "REALTIME_TEST_BASE_SETTINGS": os.environ["DJANGO_SETTINGS_MODULE"],
-        "REALTIME_TEST_EXTRA_APPS": "devloopapp",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    env.pop("PYTHONPATH", None)
-    log_path = tmp_path / "rundev.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "rundev", "--reload", f"127.0.0.1:{port}"],
-            cwd=project,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with rundev(project, tmp_path, port, "devloopapp") as (process, log_path):
         wait_for(lambda: "fix the error above" in log_path.read_text(), "the error report", process, log_path)
         assert "SyntaxError" in log_path.read_text()
         receivers.write_text(RECEIVERS.format(answer="fixed"))
         wait_for(lambda: ask_version(first, port) == "fixed", "the fixed receiver", process, log_path)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()

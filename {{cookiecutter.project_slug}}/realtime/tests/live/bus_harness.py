@@ -7,6 +7,7 @@ process" is checked on the wire. Used by the contract suite
 (``test_bus_contract.py``) and by each backend's own tests.
 """
 
+import contextlib
 import json
 import os
 import queue
@@ -29,6 +30,25 @@ from realtime.sockets import Socket
 def install(bus):
     old = bus_module.set_bus(bus)
     return old
+
+
+@contextlib.contextmanager
+def running(bus, start=True):
+    """``bus`` installed as this process's bus (started on the thread runtime, subscribed, unless
+    ``start`` is false) for the block; after it every socket is disconnected, the bus closed and
+    the previous one put back, whatever the block raised. The set-up every bus test needs."""
+    old = install(bus)
+    try:
+        if start:
+            bus.start(runtime="thread")
+            ready = getattr(bus, "subscribed", None)
+            assert ready is None or ready.wait(10), f"{type(bus).__name__} did not start listening"
+        yield bus
+    finally:
+        for s in list(connected_sockets):
+            dispatch.disconnect(s)
+        bus.close()
+        bus_module.set_bus(old)
 
 
 @pytest.fixture

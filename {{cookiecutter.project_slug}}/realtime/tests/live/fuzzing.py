@@ -29,9 +29,10 @@ import urllib.request
 from collections import Counter
 
 import hypothesis
-from hypothesis import HealthCheck, Phase
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 
+from realtime.tests.live.fuzz_wire import CLOSED
 from realtime.tests.live.probes import rss_kb
 
 EXAMPLES = int(os.environ.get("REALTIME_FUZZ_EXAMPLES") or 100)
@@ -127,6 +128,12 @@ class ServerWatch:
     def strategy(self, name):
         return StrategyRun(self, name)
 
+    def run(self, name, case):
+        """Run the ``@fuzz`` function ``case`` as the strategy ``name``, then its last check and report."""
+        run = self.strategy(name)
+        case(self, run)
+        run.finish()
+
 
 class StrategyRun:
     """One strategy's cases: outcomes tallied, the server checked every :data:`BATCH` cases."""
@@ -146,6 +153,14 @@ class StrategyRun:
         self.budget += sent + 2 * sessions
         if self.cases % BATCH == 0:
             self._check()
+
+    def frames(self, session, frames, sent):
+        """Send ``frames`` on a raw ``session`` (it may close on any: the protocol's right); one case."""
+        try:
+            session.send(frames)
+        except CLOSED:
+            pass
+        self.case(session.outcome(), sent=sent, sessions=1)
 
     def _check(self):
         time.sleep(0.2)  # let the server finish what the last case started (its log lines, closes)
@@ -269,3 +284,15 @@ def send_http(port, raw, wait=2.0):
         return "closed"
     match = re.match(rb"HTTP/1\.[01] (\d{3})", answer)
     return match.group(1).decode() if match else "not HTTP"
+
+
+def http_case_for(paths):
+    """The ``@fuzz`` case of the ``HTTP requests`` strategy on ``paths`` (the same for both transports)."""
+
+    @fuzz
+    @given(request=http_requests(paths))
+    def http_case(watch, run, request):
+        raw, announced_more = request
+        run.case(send_http(watch.server.port, raw, wait=0.5 if announced_more else 3), sent=2)
+
+    return http_case

@@ -1,9 +1,12 @@
-"""What the limit and fuzz tests read off a live server: its memory, its health, its log.
+"""What the limit, fuzz and shutdown tests read off (or do to) a live server: memory, health, log, SIGTERM.
 
 Shared by both transports' tests, so it lives outside any ``test_<transport>_*`` file
 (the bake prunes those with their transport).
 """
 
+import os
+import signal
+import threading
 import time
 import urllib.request
 
@@ -31,3 +34,26 @@ def wait_for_log(server, text, timeout=5):
     while text not in server.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     return server.log()
+
+
+def sigterm_during_naps(server, clients):
+    """Each of ``clients`` (name -> test client) emits ``nap`` 1 s; SIGTERM the server while all sleep.
+
+    The shutdown tests' shared act: an event in a receiver when the server is
+    told to stop. Returns ``(answers, seconds from SIGTERM to the acks)``; the
+    caller judges both and how its transport then closed.
+    """
+    answers = {}
+
+    def nap(name, client):
+        answers[name] = client.emit("nap", 1.0, timeout=10)
+
+    threads = [threading.Thread(target=nap, args=item) for item in clients.items()]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.4)  # both receivers are asleep now
+    started = time.monotonic()
+    os.killpg(server.process.pid, signal.SIGTERM)
+    for thread in threads:
+        thread.join(10)
+    return answers, started

@@ -20,14 +20,22 @@ import pytest
 import redis
 from django.test import override_settings
 
-from realtime import bus as bus_module
-from realtime import dispatch
 from realtime.bus.redis import RedisBus
-from realtime.registry import connected_sockets
 from realtime.testing.redis_setup import RedisServer, shared_redis_url
-from realtime.tests.live.bus_harness import Child, FakeAdapter, FakeSocket, connect, fake, frames_for, install, wait_for
+from realtime.tests.live.bus_harness import (
+    Child,
+    FakeAdapter,
+    FakeSocket,
+    connect,
+    fake,
+    frames_for,
+    install,
+    running,
+    wait_for,
+)
 
-__all__ = ["Child", "FakeAdapter", "FakeSocket", "RedisServer", "connect", "fake", "frames_for", "install", "wait_for"]
+__all__ = ["Child", "FakeAdapter", "FakeSocket", "RedisServer", "connect", "fake", "frames_for", "install"]
+__all__ += ["running", "wait_for"]
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +60,16 @@ def unique_prefix():
     return f"rt-test-{uuid.uuid4().hex[:10]}"
 
 
+def redis_settings(url, prefix=None):
+    """The settings of a Redis bus on ``url``: its own prefix (fresh unless given), a short presence TTL."""
+    return {
+        "REDIS_URL": url,
+        "REALTIME_BUS_BACKEND": "realtime.bus.redis.RedisBus",
+        "REALTIME_CHANNEL_PREFIX": prefix or unique_prefix(),
+        "REALTIME_PRESENCE_TTL": 3,
+    }
+
+
 def delete_prefix(client, prefix):
     keys = list(client.scan_iter(match=prefix + ":*"))
     if keys:
@@ -61,30 +79,17 @@ def delete_prefix(client, prefix):
 @pytest.fixture
 def bus_settings(redis_url):
     """Settings for one test: the Redis bus on a fresh prefix, a short presence TTL."""
-    prefix = unique_prefix()
-    values = {
-        "REDIS_URL": redis_url,
-        "REALTIME_BUS_BACKEND": "realtime.bus.redis.RedisBus",
-        "REALTIME_CHANNEL_PREFIX": prefix,
-        "REALTIME_PRESENCE_TTL": 3,
-    }
+    values = redis_settings(redis_url)
     with override_settings(**values):
         yield values
-    delete_prefix(redis.Redis.from_url(redis_url), prefix)
+    delete_prefix(redis.Redis.from_url(redis_url), values["REALTIME_CHANNEL_PREFIX"])
 
 
 @pytest.fixture
 def bus(bus_settings, fake):
     """This process's bus is a started RedisBus (thread runtime) for the test."""
-    b = RedisBus()
-    old = install(b)
-    b.start(runtime="thread")
-    assert b.subscribed.wait(10), "the subscriber did not subscribe"
-    yield b
-    for s in list(connected_sockets):
-        dispatch.disconnect(s)
-    b.close()
-    bus_module.set_bus(old)
+    with running(RedisBus()) as b:
+        yield b
 
 
 @pytest.fixture
@@ -121,12 +126,7 @@ def contract_backend():
                 self.server.stop()
 
         def settings(self, slot=0):
-            return {
-                "REDIS_URL": self.server.url(),
-                "REALTIME_BUS_BACKEND": "realtime.bus.redis.RedisBus",
-                "REALTIME_CHANNEL_PREFIX": self.prefix,
-                "REALTIME_PRESENCE_TTL": 3,
-            }
+            return redis_settings(self.server.url(), self.prefix)
 
         @contextlib.contextmanager
         def outage(self):

@@ -12,13 +12,11 @@ import websocket
 
 from realtime.testing import LiveServer, SocketIOTestClient
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
+from realtime.tests.live.fuzz_wire import CLOSED, RawWebSocket, receive_until
 from realtime.tests.live.fuzzing import (
     SERVER_ENV,
     ServerWatch,
 )
-
-
-CLOSED = (websocket.WebSocketException, ConnectionError, OSError)
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +48,7 @@ def watch():
             client.close()
 
 
-def receive_until(client, event, expected, key=None, timeout=10):
-    """The next ``event`` whose value (or ``value[key]``) is ``expected``; others (fuzz traffic) are skipped."""
-    while True:
-        value = client.receive(event, timeout=timeout)
-        if (value.get(key) if key and isinstance(value, dict) else value) == expected:
-            return value
-
-
-class EioWebSocket:
+class EioWebSocket(RawWebSocket):
     """One raw Engine.IO websocket session, optionally joined to a namespace."""
 
     def __init__(self, server, namespace=None):
@@ -80,13 +70,6 @@ class EioWebSocket:
             elif predicate(frame):
                 return frame
 
-    def send(self, frames):
-        for frame in frames:
-            if isinstance(frame, bytes):
-                self.ws.send_binary(frame)
-            else:
-                self.ws.send(frame)
-
     def outcome(self):
         """``closed`` or ``open``: two UPGRADE probes (each answered NOOP) let the server read and handle all."""
         try:
@@ -96,9 +79,3 @@ class EioWebSocket:
         except CLOSED:
             return "closed"
         return "open"
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.ws.close()

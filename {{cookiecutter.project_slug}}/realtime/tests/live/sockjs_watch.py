@@ -14,13 +14,12 @@ import websocket
 
 from realtime.testing import LiveServer, SockJSTestClient
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
+from realtime.tests.live.fuzz_wire import CLOSED, RawWebSocket, receive_until
 from realtime.tests.live.fuzzing import (
     SERVER_ENV,
     ServerWatch,
 )
 
-
-CLOSED = (websocket.WebSocketException, ConnectionError, OSError)
 SYNC_ID = 987654321
 
 
@@ -53,14 +52,6 @@ def watch():
             client.close()
 
 
-def receive_until(client, event, expected, key=None, timeout=10):
-    """The next ``event`` whose value (or ``value[key]``) is ``expected``; others (fuzz traffic) are skipped."""
-    while True:
-        value = client.receive(event, timeout=timeout)
-        if (value.get(key) if key and isinstance(value, dict) else value) == expected:
-            return value
-
-
 def session_path(prefix):
     return f"{prefix}/{uuid.uuid4().int % 1000:03d}/{uuid.uuid4().hex[:12]}"
 
@@ -73,7 +64,7 @@ SYNC = {
 }
 
 
-class SockJSWebSocket:
+class SockJSWebSocket(RawWebSocket):
     """One raw SockJS websocket session (``o``/``a``/``h``/``c`` frames) on ``prefix``."""
 
     def __init__(self, server, prefix):
@@ -81,13 +72,6 @@ class SockJSWebSocket:
         url = server.url.replace("http://", "ws://") + session_path(prefix) + "/websocket"
         self.ws = websocket.create_connection(url, timeout=5)
         assert self.ws.recv() == "o"
-
-    def send(self, frames):
-        for frame in frames:
-            if isinstance(frame, bytes):
-                self.ws.send_binary(frame)
-            else:
-                self.ws.send(frame)
 
     def outcome(self):
         """``closed``, ``answered`` (the endpoint still serves this session) or ``silent``."""
@@ -105,9 +89,3 @@ class SockJSWebSocket:
             return "silent"
         except CLOSED:
             return "closed"
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.ws.close()

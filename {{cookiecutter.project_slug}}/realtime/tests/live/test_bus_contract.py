@@ -16,13 +16,11 @@ import pytest
 from django.test import override_settings
 
 import realtime
-from realtime import bus as bus_module
-from realtime import conf, dispatch
+from realtime import conf
 from realtime.bus.memory import MemoryBus
-from realtime.registry import connected_sockets
 from realtime.tests.live import bus_harness as harness
 from realtime.tests.live.bus_backends import backends
-from realtime.tests.live.bus_harness import Child, connect, frames_for, install, wait_for
+from realtime.tests.live.bus_harness import Child, connect, frames_for, running, wait_for
 
 pytestmark = pytest.mark.django_db
 BACKENDS = backends()
@@ -41,16 +39,8 @@ def backend(request, tmp_path_factory):
 def bus(backend, fake):
     """This process's bus: the backend's, started as a socket process starts it."""
     with override_settings(**backend.settings(0)):
-        b = (conf.bus_backend() or MemoryBus)()
-        old = install(b)
-        b.start(runtime="thread")
-        ready = getattr(b, "subscribed", None)
-        assert ready is None or ready.wait(10), f"the {backend.name} bus did not start listening"
-        yield b
-        for s in list(connected_sockets):
-            dispatch.disconnect(s)
-        b.close()
-        bus_module.set_bus(old)
+        with running((conf.bus_backend() or MemoryBus)()) as b:
+            yield b
 
 
 @pytest.fixture

@@ -14,32 +14,29 @@ from django.test import override_settings
 
 import realtime
 from realtime import bus as bus_module
-from realtime import delivery, dispatch
+from realtime import delivery
 from realtime.bus import redis as redis_bus
 from realtime.bus.redis import RedisBus
 from realtime.exceptions import BusUnavailable
-from realtime.registry import connected_sockets
 from realtime.tests.live import redis_harness as harness
-from realtime.tests.live.redis_harness import RedisServer, connect, install, unique_prefix, wait_for
+from realtime.tests.live.redis_harness import (
+    RedisServer,
+    connect,
+    install,
+    redis_settings,
+    running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db
 fake = harness.fake
-
-
-def settings_for(server):
-    return {
-        "REDIS_URL": server.url(),
-        "REALTIME_BUS_BACKEND": "realtime.bus.redis.RedisBus",
-        "REALTIME_CHANNEL_PREFIX": unique_prefix(),
-        "REALTIME_PRESENCE_TTL": 3,
-    }
 
 
 def test_redis_down_at_start_up_web_emit_raises_socket_process_retries(caplog):
     """A web process's emit raises a clear error; a socket process starts, logs one line, retries."""
     server = RedisServer()  # its port is chosen; nothing listens there yet
     assert delivery.adapters() == [], "this test needs a process that serves no sockets"
-    with override_settings(**settings_for(server)), caplog.at_level(logging.INFO, logger="realtime.bus"):
+    with override_settings(**redis_settings(server.url())), caplog.at_level(logging.INFO, logger="realtime.bus"):
         web = RedisBus()  # a gunicorn worker, the shell, a job: never started
         old = install(web)
         socket_process = RedisBus()
@@ -70,47 +67,41 @@ def test_redis_down_at_start_up_web_emit_raises_socket_process_retries(caplog):
 def test_a_silently_dead_link_is_noticed_within_10_seconds(fake, caplog):
     """redis-server frozen (SIGSTOP): no error, no FIN; the health-check PINGs notice it."""
     server = RedisServer().start()
-    values = settings_for(server)
+    values = redis_settings(server.url())
     try:
-        with override_settings(**values), caplog.at_level(logging.INFO, logger="realtime.bus"):
-            b = RedisBus()
-            old = install(b)
-            b.start(runtime="thread")
-            try:
-                assert b.subscribed.wait(10)
-                here = connect("s1", ["r"])
-                server.process.send_signal(signal.SIGSTOP)
-                frozen = time.monotonic()
-                assert wait_for(lambda: not b.subscribed.is_set(), timeout=15), "the dead link was not noticed"
-                noticed = time.monotonic() - frozen
-                print(
-                    f"\ndead Redis link noticed after {noticed:.1f}s (health checks: ping after "
-                    f"{redis_bus.PING_EVERY}s of silence, dead after {redis_bus.DEAD_AFTER}s)"
-                )
-                assert noticed <= 10, noticed
-                assert "health check" in caplog.text
-                realtime.emit("local", 1, room="r")  # local delivery goes on meanwhile
-                assert here.frames == [("local", [1])]
+        with (
+            override_settings(**values),
+            caplog.at_level(logging.INFO, logger="realtime.bus"),
+            running(RedisBus()) as b,
+        ):
+            here = connect("s1", ["r"])
+            server.process.send_signal(signal.SIGSTOP)
+            frozen = time.monotonic()
+            assert wait_for(lambda: not b.subscribed.is_set(), timeout=15), "the dead link was not noticed"
+            noticed = time.monotonic() - frozen
+            print(
+                f"\ndead Redis link noticed after {noticed:.1f}s (health checks: ping after "
+                f"{redis_bus.PING_EVERY}s of silence, dead after {redis_bus.DEAD_AFTER}s)"
+            )
+            assert noticed <= 10, noticed
+            assert "health check" in caplog.text
+            realtime.emit("local", 1, room="r")  # local delivery goes on meanwhile
+            assert here.frames == [("local", [1])]
 
-                server.process.send_signal(signal.SIGCONT)
-                assert b.subscribed.wait(15), "the subscriber did not come back"
-                envelope = {
-                    "v": 1,
-                    "kind": "event",
-                    "endpoint": "/",
-                    "room": "r",
-                    "event": "back",
-                    "args": [],
-                    "origin": "elsewhere",
-                }
-                server.client().publish(b.channel, json.dumps(envelope))
-                assert wait_for(lambda: ("back", []) in here.frames)
-                assert caplog.text.count("Redis bus unreachable") == 1  # one line for the outage
-            finally:
-                for s in list(connected_sockets):
-                    dispatch.disconnect(s)
-                b.close()
-                bus_module.set_bus(old)
+            server.process.send_signal(signal.SIGCONT)
+            assert b.subscribed.wait(15), "the subscriber did not come back"
+            envelope = {
+                "v": 1,
+                "kind": "event",
+                "endpoint": "/",
+                "room": "r",
+                "event": "back",
+                "args": [],
+                "origin": "elsewhere",
+            }
+            server.client().publish(b.channel, json.dumps(envelope))
+            assert wait_for(lambda: ("back", []) in here.frames)
+            assert caplog.text.count("Redis bus unreachable") == 1  # one line for the outage
     finally:
         server.process.send_signal(signal.SIGCONT)
         server.stop()

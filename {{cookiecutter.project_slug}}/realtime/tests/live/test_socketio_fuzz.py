@@ -23,14 +23,13 @@ from realtime.tests.live.fuzzing import (
     fuzz,
     garbage,
     giant_string,
-    http_requests,
+    http_case_for,
     json_values,
     random_bytes,
-    send_http,
 )
 
 from realtime.tests.live import socketio_watch
-from realtime.tests.live.socketio_watch import CLOSED, EioWebSocket
+from realtime.tests.live.socketio_watch import EioWebSocket
 
 #: The fuzz server and its bystanders (a module-scoped fixture of ``socketio_watch``).
 watch = socketio_watch.watch
@@ -84,18 +83,12 @@ websocket_frames = st.lists(engineio_texts | random_bytes, min_size=1, max_size=
 @given(namespace=st.sampled_from(["/", "/simple", None]), frames=websocket_frames)
 def websocket_case(watch, run, namespace, frames):
     with EioWebSocket(watch.server, namespace) as s:
-        try:
-            s.send(frames)
-        except CLOSED:
-            pass
-        run.case(s.outcome(), sent=len(frames) + 2, sessions=1)
+        run.frames(s, frames, sent=len(frames) + 2)
 
 
 def test_websocket_packets(watch):
     """Bad Engine.IO/Socket.IO frames over websocket: text, binary, attachments, namespaces."""
-    run = watch.strategy("websocket packets")
-    websocket_case(watch, run)
-    run.finish()
+    watch.run("websocket packets", websocket_case)
 
 
 @fuzz
@@ -116,9 +109,7 @@ def polling_case(watch, run, namespace, packets):
 
 def test_polling_payloads(watch):
     """Bad long-polling POST bodies: packets joined by U+001E, random bytes, base64 that is not."""
-    run = watch.strategy("polling payloads")
-    polling_case(watch, run)
-    run.finish()
+    watch.run("polling payloads", polling_case)
 
 
 # -- events and client signals -------------------------------------------------------------------
@@ -157,19 +148,13 @@ def event_frames(draw, namespace):
 def event_case(watch, run, data, namespace):
     frames = data.draw(st.lists(event_frames(namespace), min_size=1, max_size=3))
     with EioWebSocket(watch.server, namespace) as s:
-        try:
-            s.send(frames)
-        except CLOSED:
-            pass
-        run.case(s.outcome(), sent=len(frames) + 2, sessions=1)
+        run.frames(s, frames, sent=len(frames) + 2)
 
 
 def test_events_and_client_signals(watch):
     """Well-framed events with bad content: unknown and reserved names, odd arguments, signal data
     that is not an object, has reserved or non-identifier keys, or values of any type."""
-    run = watch.strategy("events and client signals")
-    event_case(watch, run)
-    run.finish()
+    watch.run("events and client signals", event_case)
 
 
 # -- HTTP ---------------------------------------------------------------------------------------------
@@ -188,15 +173,9 @@ PATHS = [
 ]
 
 
-@fuzz
-@given(request=http_requests(PATHS))
-def http_case(watch, run, request):
-    raw, announced_more = request
-    run.case(send_http(watch.server.port, raw, wait=0.5 if announced_more else 3), sent=2)
+http_case = http_case_for(PATHS)
 
 
 def test_http_requests(watch):
     """Bad methods, headers and bodies (a large Content-Length announced, little sent) on every path kind."""
-    run = watch.strategy("HTTP requests")
-    http_case(watch, run)
-    run.finish()
+    watch.run("HTTP requests", http_case)

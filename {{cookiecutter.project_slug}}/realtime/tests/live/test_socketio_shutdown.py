@@ -6,33 +6,20 @@ shutdown now lets the events already read finish first (bounded), and
 runs none read after it started.
 """
 
-import os
-import signal
-import threading
 import time
 
 from realtime.testing import LiveServer, SocketIOTestClient
 from realtime.tests.conftest import TEST_APPS
+from realtime.tests.live.probes import sigterm_during_naps
 
 
 def test_sigterm_answers_the_ack_in_flight_then_tells_clients_to_reconnect():
     server = LiveServer("rungevent", extra_apps=TEST_APPS).start()
     try:
-        clients = [SocketIOTestClient(server.url, transports=[t], timeout=15) for t in ("websocket", "polling")]
+        transports = ("websocket", "polling")
+        clients = [SocketIOTestClient(server.url, transports=[t], timeout=15) for t in transports]
         assert all(c.connected for c in clients)
-        answers = {}
-
-        def nap(client, transport):
-            answers[transport] = client.emit("nap", 1.0, timeout=10)
-
-        threads = [threading.Thread(target=nap, args=(c, t)) for c, t in zip(clients, ("websocket", "polling"))]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.4)  # both receivers are asleep now
-        started = time.monotonic()
-        os.killpg(server.process.pid, signal.SIGTERM)
-        for thread in threads:
-            thread.join(10)
+        answers, started = sigterm_during_naps(server, dict(zip(transports, clients)))
         assert answers == {"websocket": "rested", "polling": "rested"}, answers
         assert server.process.wait(10) == 0
         assert time.monotonic() - started < 6

@@ -61,20 +61,31 @@ def events(ws, name, count, deadline):
     return got
 
 
+def join(ws, room):
+    """Join ``room`` on ``ws`` and wait (10 s at most) for the ack: no flood before the member is in."""
+    ws.send(frame("join", room, id=1))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        data = ws.recv()
+        if data.startswith("a") and any(json.loads(t).get("type") == "ack" for t in json.loads(data[1:])):
+            return
+
+
+def read_flood(ws, got):
+    """A started thread appending the ``FLOOD`` room messages ``ws`` receives (120 s at most) to ``got``."""
+    deadline = time.monotonic() + 120
+    reading = threading.Thread(target=lambda: got.extend(events(ws, "room_message", FLOOD, deadline)))
+    reading.start()
+    return reading
+
+
 def test_ten_thousand_events_back_to_back_all_run_in_order(sockjs_server):
     room = f"sockjs-flood-{uuid.uuid4().hex[:8]}"
     sender, receiver = open_ws(sockjs_server), open_ws(sockjs_server)
     try:
-        receiver.send(frame("join", room, id=1))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # wait for the join's ack
-            data = receiver.recv()
-            if data.startswith("a") and any(json.loads(t).get("type") == "ack" for t in json.loads(data[1:])):
-                break
+        join(receiver, room)
         got = []
-        deadline = time.monotonic() + 120
-        reading = threading.Thread(target=lambda: got.extend(events(receiver, "room_message", FLOOD, deadline)))
-        reading.start()
+        reading = read_flood(receiver, got)
         for i in range(FLOOD):
             sender.send(frame("to_room", room, i))  # blocks only while the server stops reading
         reading.join()
@@ -95,12 +106,7 @@ def test_ten_thousand_events_over_xhr_send_all_run_in_order(sockjs_server):
     base = f"http://127.0.0.1:{sockjs_server.port}/sockjs/000/{uuid.uuid4().hex[:8]}"
     http = requests.Session()
     try:
-        receiver.send(frame("join", room, id=1))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # wait for the join's ack
-            data = receiver.recv()
-            if data.startswith("a") and any(json.loads(t).get("type") == "ack" for t in json.loads(data[1:])):
-                break
+        join(receiver, room)
         assert http.post(base + "/xhr", timeout=30).text == "o\n"
         done = threading.Event()
 
@@ -115,9 +121,7 @@ def test_ten_thousand_events_over_xhr_send_all_run_in_order(sockjs_server):
         polling = threading.Thread(target=poll, daemon=True)
         polling.start()
         got = []
-        deadline = time.monotonic() + 120
-        reading = threading.Thread(target=lambda: got.extend(events(receiver, "room_message", FLOOD, deadline)))
-        reading.start()
+        reading = read_flood(receiver, got)
         batch = 200  # messages per POST (under the 8 KB test limit, framed); the old cut-off was 1,000 waiting
         for start in range(0, FLOOD, batch):
             body = json.dumps([json.loads(frame("to_room", room, i))[0] for i in range(start, start + batch)])

@@ -24,14 +24,13 @@ from realtime.tests.live.fuzzing import (
     fuzz,
     garbage,
     giant_string,
-    http_requests,
+    http_case_for,
     json_values,
     random_bytes,
-    send_http,
 )
 
 from realtime.tests.live import sockjs_watch
-from realtime.tests.live.sockjs_watch import CLOSED, SYNC, SockJSWebSocket, session_path
+from realtime.tests.live.sockjs_watch import SYNC, SockJSWebSocket, session_path
 
 #: The fuzz server and its bystanders (a module-scoped fixture of ``sockjs_watch``).
 watch = sockjs_watch.watch
@@ -74,18 +73,12 @@ bodies = st.one_of(
        frames=st.lists(bodies | random_bytes, min_size=1, max_size=3))
 def websocket_case(watch, run, prefix, frames):
     with SockJSWebSocket(watch.server, prefix) as s:
-        try:
-            s.send(frames)
-        except CLOSED:
-            pass
-        run.case(s.outcome(), sent=len(frames) + 1, sessions=1)
+        run.frames(s, frames, sent=len(frames) + 1)
 
 
 def test_websocket_frames(watch):
     """Bad SockJS websocket frames: broken JSON, non-arrays, non-strings, giant and deep messages."""
-    run = watch.strategy("websocket frames")
-    websocket_case(watch, run)
-    run.finish()
+    watch.run("websocket frames", websocket_case)
 
 
 @fuzz
@@ -100,9 +93,7 @@ def xhr_send_case(watch, run, prefix, body):
 
 def test_xhr_send_bodies(watch):
     """The same bodies over xhr_send; the session is checked with a valid message after each."""
-    run = watch.strategy("xhr_send bodies")
-    xhr_send_case(watch, run)
-    run.finish()
+    watch.run("xhr_send bodies", xhr_send_case)
 
 
 # -- JSONP callbacks ------------------------------------------------------------------------------------
@@ -135,9 +126,7 @@ def jsonp_case(watch, run, transport, callback, payload):
 def test_jsonp_callbacks(watch):
     """Callbacks of every shape on jsonp and htmlfile, and odd jsonp_send forms: a callback is
     echoed into a script only if it is a plain identifier path (where these transports are served)."""
-    run = watch.strategy("JSONP callbacks")
-    jsonp_case(watch, run)
-    run.finish()
+    watch.run("JSONP callbacks", jsonp_case)
 
 
 # -- HTTP -------------------------------------------------------------------------------------------------
@@ -161,15 +150,9 @@ PATHS = [
 ]
 
 
-@fuzz
-@given(request=http_requests(PATHS))
-def http_case(watch, run, request):
-    raw, announced_more = request
-    run.case(send_http(watch.server.port, raw, wait=0.5 if announced_more else 3), sent=2)
+http_case = http_case_for(PATHS)
 
 
 def test_http_requests(watch):
     """Bad methods, headers and bodies (a large Content-Length announced, little sent) on every path kind."""
-    run = watch.strategy("HTTP requests")
-    http_case(watch, run)
-    run.finish()
+    watch.run("HTTP requests", http_case)

@@ -15,6 +15,7 @@ import time
 
 from realtime.testing import LiveServer, SockJSTestClient
 from realtime.tests.conftest import SIGNAL_SETTINGS, TEST_APPS
+from realtime.tests.live.probes import sigterm_during_naps
 
 
 def _start():
@@ -26,19 +27,7 @@ def test_sigterm_answers_the_ack_in_flight_then_closes_with_restart():
     try:
         clients = [SockJSTestClient(server.url + "/sockjs", transport=t, timeout=15) for t in ("websocket", "xhr")]
         assert all(c.connected for c in clients)
-        answers = {}
-
-        def nap(client):
-            answers[client.transport] = client.emit("nap", 1.0, timeout=10)
-
-        threads = [threading.Thread(target=nap, args=(c,)) for c in clients]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.4)  # both receivers are asleep now
-        started = time.monotonic()
-        os.killpg(server.process.pid, signal.SIGTERM)
-        for thread in threads:
-            thread.join(10)
+        answers, started = sigterm_during_naps(server, {c.transport: c for c in clients})
         assert answers == {"websocket": "rested", "xhr": "rested"}, answers
         assert server.process.wait(10) == 0
         took = time.monotonic() - started
