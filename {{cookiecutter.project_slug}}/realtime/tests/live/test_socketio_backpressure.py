@@ -22,7 +22,12 @@ from realtime.tests.conftest import TEST_APPS
 
 FLOOD = 10_000
 #: These floods measure backpressure, not the per-connection event limit (REALTIME_EVENT_RATE): off.
-NO_EVENT_LIMIT = {"REALTIME_TEST_SETTINGS": json.dumps({"REALTIME_EVENT_RATE": 0})}
+# No event-rate limit (these tests flood on purpose), and room for the 8 MB burst below in a
+# reading client's queue: REALTIME_MAX_QUEUED_BYTES (1 MiB) would cut off a client that reads
+# more slowly than the server writes, which is test_slow_readers.py's subject, not this file's.
+NO_EVENT_LIMIT = {
+    "REALTIME_TEST_SETTINGS": json.dumps({"REALTIME_EVENT_RATE": 0, "REALTIME_MAX_QUEUED_BYTES": 64 * 1024 * 1024})
+}
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ A new transport passes this module before anything else: see "Add a
 transport" in the project's README.
 """
 
+import json
 import time
 import uuid
 
@@ -30,11 +31,15 @@ WIRES = {
     "sockjs": {"websocket": {"transport": "websocket"}, "polling": {"transport": "xhr"}},
 }
 WAIT = 10
+# A long-polling client that leaves without a word (SockJS has no close request) is noticed when
+# the server next writes to its pending poll, the heartbeat (25 s by default), plus the session's
+# disconnect delay (5 s): the protocol's design. Heartbeats every 2 s keep that within WAIT here.
+SETTINGS = {"REALTIME_TEST_SETTINGS": json.dumps({"REALTIME_SOCKJS_OPTIONS": {"*": {"heartbeat_delay": 2}}})}
 
 
 @pytest.fixture(scope="module", params=transports.available())
 def server(request):
-    with LiveServer.for_transport(request.param, extra_apps=TEST_APPS) as live:
+    with LiveServer.for_transport(request.param, extra_apps=TEST_APPS, env=SETTINGS) as live:
         yield live
 
 
