@@ -17,18 +17,22 @@ first), and the acknowledged chat lines some member of the room never got
     python scripts/soak.py                                # 1,000 clients, 10 minutes
     python scripts/soak.py --clients 300 --minutes 3 --chart soak.png
 
-The clients are threads speaking the protocols by hand (websocket-client
-frames, no Socket.IO or SockJS library): 1,000 library clients would cost the
-generator more CPU than the servers. ``--chart`` needs matplotlib (optional).
+The clients speak the protocols by hand (raw websocket frames on asyncio
+streams, no Socket.IO or SockJS library), all on one event loop in one
+thread: 1,000 library clients, or 1,000 threads, would cost the generator
+more CPU than the servers. ``--chart`` needs matplotlib (optional).
 """
 
 import argparse
+import asyncio
+import base64
 import contextlib
 import json
 import os
 import random
 import shutil
-import socket
+import signal
+import struct
 import sys
 import tempfile
 import threading
@@ -36,50 +40,112 @@ import time
 import uuid
 from pathlib import Path
 
-import websocket
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-class Client(threading.Thread):
-    """One chat member over a raw websocket: joins its room, says a line every ``interval``."""
+class WebSocket:
+    """A minimal RFC 6455 client on asyncio streams: text frames out (masked), frames in.
+
+    Hand-written because one thread must carry every client: 1,000
+    websocket-client threads fought over the GIL (each waited seconds for its
+    turn, so the generator, not the servers, missed Socket.IO's connect
+    deadline and acks).
+    """
+
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def connect(cls, url, path, origin, source):
+        host, port = url.split("//", 1)[1].rsplit(":", 1)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, int(port), local_addr=(source, 0), limit=2**20), 30)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Origin: {origin}\r\n\r\n").encode())
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+        if not head.startswith(b"HTTP/1.1 101"):
+            writer.close()
+            raise ConnectionError(head.split(b"\r\n", 1)[0].decode(errors="replace"))
+        return cls(reader, writer)
+
+    def send(self, text):
+        self.writer.write(self._frame(0x1, text.encode()))
+
+    @staticmethod
+    def _frame(opcode, payload):
+        """A final client frame: masked, as RFC 6455 requires of clients."""
+        n = len(payload)
+        if n < 126:
+            header = bytes((0x80 | opcode, 0x80 | n))
+        elif n < 65536:
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        mask = os.urandom(4)
+        masked = (int.from_bytes(payload, "big") ^ int.from_bytes((mask * (n // 4 + 1))[:n], "big")).to_bytes(n, "big")
+        return header + mask + masked
+
+    async def recv(self):
+        """The next text message (pings answered, a close raised as ConnectionError)."""
+        while True:
+            first, second = await self.reader.readexactly(2)
+            n = second & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", await self.reader.readexactly(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", await self.reader.readexactly(8))[0]
+            payload = await self.reader.readexactly(n)
+            opcode = first & 0x0F
+            if opcode == 0x9:  # ping: pong with the same payload
+                self.writer.write(self._frame(0xA, payload))
+            elif opcode == 0x8:
+                raise ConnectionError("closed by the server")
+            elif opcode in (0x1, 0x0):
+                return payload.decode()
+
+    def close(self):
+        self.writer.close()
+
+
+class Client:
+    """One chat member over a raw websocket: joins its room, says a line every ``interval``.
+
+    Runs on the generator's one event loop; ``joined`` is a threading.Event so
+    the main thread can wait on it.
+    """
 
     def __init__(self, n, url, proto, room, interval, acked, stop):
-        super().__init__(daemon=True, name=f"soak-{n}")
         self.n, self.url, self.proto, self.room, self.interval = n, url, proto, room, interval
         self.acked, self.stop = acked, stop
         self.got = set()
         self.ids = iter(range(1, 10**9))
         self.pending = {}  # ack id -> what to do with the answer
         self.joined = threading.Event()
-        self.reconnects = self.errors = 0
-        self.lock = threading.Lock()
+        self.reconnects = self.errors = self.join_retries = 0
+        self.ws = None
 
     # -- wire -----------------------------------------------------------------------------
-    def _open(self):
-        sock = socket.create_connection(("127.0.0.1", int(self.url.rsplit(":", 1)[1])), timeout=30,
-                                        source_address=(f"127.0.0.{2 + self.n % 50}", 0))
+    async def _open(self):
         if self.proto == "eio":
             path = "/socket.io/?EIO=4&transport=websocket"
         else:
             path = f"/sockjs/{random.randint(0, 999):03d}/{uuid.uuid4().hex[:12]}/websocket"
-        ws = websocket.create_connection(self.url.replace("http", "ws") + path, socket=sock, origin=self.url,
-                                         timeout=30)
-        ws.settimeout(None)
-        self.ws = ws
+        ws = await WebSocket.connect(self.url, path, self.url, f"127.0.0.{2 + self.n % 50}")
         if self.proto == "eio":
-            assert ws.recv().startswith("0{")
+            assert (await ws.recv()).startswith("0{")
             ws.send("40")
-            while not ws.recv().startswith("40"):
+            while not (await ws.recv()).startswith("40"):
                 pass
         else:
-            assert ws.recv() == "o"
+            assert await ws.recv() == "o"
+        self.ws = ws
 
     def _send(self, event, data, then):
         ack = next(self.ids)
-        with self.lock:
-            self.pending[ack] = then
+        self.pending[ack] = then
         if self.proto == "eio":
             self.ws.send(f"42{ack}" + json.dumps([event, data]))
         else:
@@ -109,18 +175,24 @@ class Client(threading.Thread):
 
     # -- behaviour ------------------------------------------------------------------------------
     def _join(self):
-        with self.lock:
-            have = sorted(self.got)[-100:]
+        have = sorted(self.got)[-100:]
         payload = {"room": self.room, "nickname": f"soak{self.n}", "after": have[-1] if have else None, "have": have}
         self._send("chat:join", payload, self._joined)
 
     def _joined(self, answer):
         if answer and answer.get("ok"):
-            with self.lock:
-                self.got.update(m["id"] for m in answer["messages"])
+            self.got.update(m["id"] for m in answer["messages"])
             self.joined.set()
+        elif answer and answer.get("error") == "unavailable":
+            # As the chat page does: the database was busy, ask again in a moment.
+            self.join_retries += 1
+            asyncio.get_running_loop().call_later(1 + 2 * random.random(), self._rejoin, self.ws)
         else:
             self.errors += 1
+
+    def _rejoin(self, ws):
+        if ws is self.ws and not self.stop.is_set():
+            self._join()
 
     def _said(self, answer):
         if answer and answer.get("ok"):
@@ -128,40 +200,62 @@ class Client(threading.Thread):
         else:
             self.errors += 1
 
-    def run(self):
+    async def run(self):
         while not self.stop.is_set():
+            ticker = None
             try:
-                self._open()
+                await self._open()
                 self._join()
-                ticker = threading.Thread(target=self._chat, args=(self.ws,), daemon=True)
-                ticker.start()
+                ticker = asyncio.ensure_future(self._chat(self.ws))
                 while not self.stop.is_set():
-                    for kind, key, value in self._packets(self.ws.recv()):
+                    for kind, key, value in self._packets(await self.ws.recv()):
                         if kind == "ack":
-                            with self.lock:
-                                then = self.pending.pop(key, None)
+                            then = self.pending.pop(key, None)
                             if then:
                                 then(value)
                         elif key == "chat:message":
-                            with self.lock:
-                                self.got.add(value[0]["id"])
+                            self.got.add(value[0]["id"])
+            except asyncio.CancelledError:
+                return
             except Exception:
                 if self.stop.is_set():
                     return
                 self.joined.clear()
                 self.reconnects += 1
-                time.sleep(1 + random.random())
+                await asyncio.sleep(1 + random.random())
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
+                if self.ws is not None:
+                    self.ws.close()
 
-    def _chat(self, ws):
-        time.sleep(random.random() * self.interval)
+    async def _chat(self, ws):
+        await asyncio.sleep(random.random() * self.interval)
         while not self.stop.is_set() and ws is self.ws:
             if self.joined.is_set():
-                try:
-                    self._send("chat:message", {"room": self.room, "text": f"soak {self.n} {time.time():.0f}"},
-                               self._said)
-                except Exception:
-                    return
-            self.stop.wait(self.interval)
+                self._send("chat:message", {"room": self.room, "text": f"soak {self.n} {time.time():.0f}"}, self._said)
+            await asyncio.sleep(self.interval)
+
+
+class Generator(threading.Thread):
+    """The event loop every client runs on, in a thread of its own (the main thread samples /proc)."""
+
+    def __init__(self):
+        super().__init__(daemon=True, name="soak-clients")
+        self.loop = asyncio.new_event_loop()
+        self.tasks = []
+
+    def run(self):
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def start_client(self, client):
+        self.tasks.append(asyncio.run_coroutine_threadsafe(client.run(), self.loop))
+
+    def stop(self):
+        for task in self.tasks:
+            task.cancel()
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def tree(pid):
@@ -220,6 +314,8 @@ def main(argv=None):
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="sqlite",
                         help="postgresql: a throwaway database on REALTIME_TEST_POSTGRES_URL's server (as production)")
     args = parser.parse_args(argv)
+    # kill (SIGTERM) stops the soak as Ctrl-C does: the stack is shut down, the logs are kept.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from tests import test_production as production
 
@@ -239,6 +335,7 @@ def soak(args, production, run, tmp):
     """Run the soak on the stack ``run`` (a ``run_stack`` generator); the exit status."""
     stack = next(run)
     stop = threading.Event()
+    generator = Generator()
     try:
         stack.wait_all_up(timeout=120)
         rooms = [f"soak-{i}" for i in range(max(1, args.clients // args.room_size))]
@@ -247,9 +344,10 @@ def soak(args, production, run, tmp):
         acked = []
         clients = [Client(n, stack.url, "eio" if n % 2 else "sockjs", rooms[n % len(rooms)], args.interval, acked, stop)
                    for n in range(args.clients)]
+        generator.start()
         started = time.monotonic()
         for i, client in enumerate(clients):
-            client.start()
+            generator.start_client(client)
             if i % 10 == 9:
                 time.sleep(10 / args.ramp)
         deadline = time.monotonic() + 120
@@ -282,6 +380,7 @@ def soak(args, production, run, tmp):
         return 0 if verdict["ok"] else 1
     finally:
         stop.set()
+        generator.stop()
         if args.logs:
             Path(args.logs).mkdir(parents=True, exist_ok=True)
             for log in (stack.project / "var").glob("*.log"):
@@ -310,6 +409,7 @@ def report(args, samples, pids, acked, lost, clients):
     head = (f"soak: {args.clients} clients, {args.minutes:g} min, one line per client every {args.interval:g}s; "
             f"{len(acked)} chat lines acknowledged, {lost} deliveries of them lost; "
             f"{sum(c.reconnects for c in clients)} reconnects, {sum(c.errors for c in clients)} refused sends, "
+            f"{sum(c.join_retries for c in clients)} joins retried (database busy), "
             f"{sum(not c.joined.is_set() for c in clients)} clients not in their room at the end; "
             f"{len(samples)} samples every {args.sample:g}s, flatness after {args.warmup:g}s warm-up:")
     print("\n".join([head, *lines, f"soak: {'OK' if ok else 'FAILED'}"]), flush=True)

@@ -147,6 +147,8 @@
       if (err) {  // refused (err.code says why), no receiver, a receiver raised, or no answer in time
         showError(err);
         if (err.code === 'nickname_taken' || err.code === 'bad_nickname') askNickname();
+        // The database was busy or down: ask again in a moment (1-3 s, spread so a crowd does not return at once).
+        if (err.code === 'unavailable') setTimeout(join, 1000 + Math.random() * 2000);
         return;
       }
       state.joined = true;
